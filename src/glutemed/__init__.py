@@ -1,0 +1,10 @@
+"""glutemed: assess and train the gluteus medius of runners."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("glutemed")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

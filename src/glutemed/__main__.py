@@ -1,0 +1,3 @@
+from glutemed.cli.app import main
+
+main()

@@ -1,0 +1,45 @@
+"""The `glutemed` command: a thin layer over the services and the knowledge base."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from glutemed import __version__
+from glutemed.cli import knowledge, tour
+
+app = typer.Typer(
+    name="glutemed",
+    help=(
+        "Assess and train the gluteus medius of runners: gait faults from video or keypoints, clinical tests, "
+        "training load, and an evidence-based exercise program. Every number cites its source."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"glutemed {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """glutemed command line."""
+
+
+knowledge.register(app)
+tour.register(app)
+
+
+def main() -> None:
+    app()

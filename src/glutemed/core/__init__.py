@@ -1,0 +1,1 @@
+"""Pure domain logic: numpy, scipy, dataclasses and the standard library only."""

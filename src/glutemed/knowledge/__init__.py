@@ -1,0 +1,1 @@
+"""Domain knowledge as validated data files: muscles, exercises, tests, faults, injuries, references."""

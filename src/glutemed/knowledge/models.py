@@ -1,0 +1,547 @@
+"""Typed schema of the gluteus medius knowledge base.
+
+Every data file under ``glutemed/knowledge/data`` is parsed into these models on load. Models forbid unknown
+fields, so a typo in a data file fails loudly instead of being ignored. Cross-file rules (ids resolve,
+progressions form no cycle, every number cites a reference) live in :mod:`glutemed.knowledge.validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
+RefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*[0-9]{4}[a-z]?$")]
+Text = Annotated[str, StringConstraints(min_length=3, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Verification(StrEnum):
+    """How well a number was checked against its source (see docs/knowledge-base.md)."""
+
+    VERIFIED = "verified"  # read in the paper's abstract, full text or table
+    SECONDARY = "secondary"  # seen only in a citing paper, review or summary
+    UNVERIFIED = "unverified"  # recalled, not yet checked against the paper: shown with a warning
+
+
+class Cited(Strict):
+    """A statement or number with the reference that supports it."""
+
+    ref: RefKey
+    verification: Verification
+    note: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------- references
+
+
+class Reference(Strict):
+    key: RefKey
+    authors: list[Text] = Field(min_length=1)
+    year: int = Field(ge=1900, le=2100)
+    title: Text
+    journal: Text
+    volume: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    kind: Literal["paper", "review", "guideline", "article", "book", "dataset"] = "paper"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _doi_shape(self) -> Self:
+        if self.doi is not None and not re.match(r"^10\.\d{4,9}/\S+$", self.doi):
+            raise ValueError(f"reference {self.key}: DOI {self.doi!r} does not look like 10.NNNN/...")
+        return self
+
+    def citation(self) -> str:
+        first = self.authors[0].split()[-1] if self.authors[0].split() else self.authors[0]
+        etal = (
+            " et al."
+            if len(self.authors) > 2
+            else (f" & {self.authors[1]}" if len(self.authors) == 2 else "")
+        )
+        parts = [f"{first}{etal} ({self.year}). {self.title}. {self.journal}"]
+        if self.volume:
+            parts.append(f" {self.volume}")
+        if self.pages:
+            parts.append(f":{self.pages}")
+        if self.doi:
+            parts.append(f". doi:{self.doi}")
+        return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------- muscles
+
+
+class MuscleRelationKind(StrEnum):
+    SELF = "self"
+    SYNERGIST = "synergist"
+    ANTAGONIST = "antagonist"
+    INHIBITOR = "inhibitor"  # inhibits the gluteus medius when overactive or short
+    COMPENSATOR = "compensator"  # takes over when the gluteus medius is weak
+
+
+class MuscleRelation(Strict):
+    kind: MuscleRelationKind
+    explanation: Text
+
+
+class MuscleAction(Strict):
+    action: Text
+    fibres: str | None = None  # e.g. "anterior fibres"
+    condition: str | None = None  # e.g. "with the hip flexed"
+
+
+class Nerve(Strict):
+    name: Text
+    roots: list[Annotated[str, StringConstraints(pattern=r"^[LS][1-5]$")]] = Field(min_length=1)
+
+
+class MusclePart(Strict):
+    name: Text
+    description: Text
+
+
+class Muscle(Strict):
+    id: Id
+    name: Text
+    aliases: list[str] = []
+    parts: list[MusclePart] = []
+    origin: Text
+    insertion: Text
+    actions: list[MuscleAction] = Field(min_length=1)
+    nerve: Nerve
+    relations: list[MuscleRelation] = Field(min_length=1)
+    notes: list[str] = []
+    refs: list[RefKey] = []
+
+
+# ----------------------------------------------------------------------------------------------- exercises
+
+
+class Stage(StrEnum):
+    """The staged order of gluteus medius training, from release to running."""
+
+    RELEASE = "release"
+    STRETCH = "stretch"
+    ACTIVATION = "activation"
+    ISOLATED_STRENGTH = "isolated-strength"
+    COMPOUND_STABILISER = "compound-stabiliser"
+    MOTOR_CONTROL = "motor-control"
+    RUNNING_INTEGRATION = "running-integration"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+SOFT_TISSUE_STAGES = frozenset({Stage.RELEASE, Stage.STRETCH})
+
+
+class Family(StrEnum):
+    """Equipment families as the functional-anatomy guide groups gluteus medius exercises."""
+
+    DUMBBELL = "dumbbell"
+    CABLE = "cable"
+    MACHINE = "machine"
+    BAND_OTHER = "band-other"
+    WEIGHTED = "weighted"
+    BODYWEIGHT = "bodyweight"
+    ISOMETRIC = "isometric"
+    SOFT_TISSUE = "soft-tissue"  # stretches and self-release
+
+
+class Equipment(StrEnum):
+    NONE = "none"
+    MAT = "mat"
+    WALL = "wall"
+    CHAIR = "chair"
+    STEP = "step"
+    BENCH = "bench"
+    MINI_BAND = "mini-band"
+    LONG_BAND = "long-band"
+    DUMBBELL = "dumbbell"
+    KETTLEBELL = "kettlebell"
+    BARBELL = "barbell"
+    CABLE = "cable"
+    MACHINE = "machine"
+    ANKLE_WEIGHT = "ankle-weight"
+    WEIGHT_PLATE = "weight-plate"
+    WEIGHT_VEST = "weight-vest"
+    SLIDER = "slider"
+    FOAM_ROLLER = "foam-roller"
+    MASSAGE_BALL = "massage-ball"
+    STRAP = "strap"
+    TREADMILL = "treadmill"
+    METRONOME = "metronome"
+    MIRROR = "mirror"
+
+
+BODYWEIGHT_EQUIPMENT = frozenset(
+    {Equipment.NONE, Equipment.MAT, Equipment.WALL, Equipment.CHAIR, Equipment.STEP, Equipment.MIRROR}
+)
+
+
+class Position(StrEnum):
+    SUPINE = "supine"
+    PRONE = "prone"
+    SIDE_LYING = "side-lying"
+    QUADRUPED = "quadruped"
+    KNEELING = "kneeling"
+    HALF_KNEELING = "half-kneeling"
+    SEATED = "seated"
+    STANDING = "standing"
+    SINGLE_LEG_STANDING = "single-leg-standing"
+    SIDE_PLANK = "side-plank"
+    FRONT_PLANK = "front-plank"
+    WALKING = "walking"
+    RUNNING = "running"
+
+
+class LoadTag(StrEnum):
+    """What an exercise does to the tissues; conditions list the tags they must avoid."""
+
+    SUSTAINED_HIP_ADDUCTION = "sustained-hip-adduction"
+    LATERAL_HIP_COMPRESSION = "lateral-hip-compression"  # e.g. lying on the painful side, side plank on it
+    HIP_ADDUCTION_STRETCH = "hip-adduction-stretch"
+    HIP_FLEXOR_DOMINANT = "hip-flexor-dominant"
+    ADDUCTOR_DOMINANT = "adductor-dominant"
+    TFL_DOMINANT = "tfl-dominant"
+    HIGH_IMPACT = "high-impact"
+    DEEP_HIP_FLEXION = "deep-hip-flexion"
+    KNEE_FLEXION_LOADED = "knee-flexion-loaded"  # deep loaded knee flexion, irritates PFP
+    CALF_LOADED = "calf-loaded"
+    SPINAL_LOAD = "spinal-load"
+    BALANCE_DEMAND = "balance-demand"
+
+
+class EmgValue(Strict):
+    """Gluteus medius activation during the exercise in a named study."""
+
+    pct_mvic: float = Field(gt=0, le=250)
+    sd: float | None = Field(default=None, ge=0)
+    ref: RefKey
+    verification: Verification
+    method: str | None = None  # e.g. "surface EMG, peak RMS", "fine-wire, mean"
+    variant: str | None = None  # the exact variant measured
+
+
+class TflIndex(Strict):
+    """Gluteal-to-TFL activation index (Selkowitz 2013): higher means more gluteal, less TFL."""
+
+    value: float = Field(gt=0, le=300)
+    ref: RefKey
+    verification: Verification
+    variant: str | None = None
+
+
+class Dose(Strict):
+    """Default dose with the range the programme may move it in. Exactly one of reps or hold_s."""
+
+    sets: int = Field(ge=1, le=10)
+    sets_range: tuple[int, int]
+    reps: int | None = Field(default=None, ge=1, le=100)
+    reps_range: tuple[int, int] | None = None
+    hold_s: int | None = Field(default=None, ge=1, le=600)
+    hold_s_range: tuple[int, int] | None = None
+    distance: str | None = None  # e.g. "10 steps each way", "2 x 20 m"
+    per_side: bool
+    tempo: str | None = Field(default=None, pattern=r"^\d+-\d+-\d+$")  # lift-pause-lower seconds
+    rest_s: int = Field(ge=0, le=600)
+    sessions_per_week: int = Field(ge=1, le=14)
+    sessions_per_week_range: tuple[int, int]
+    basis: Cited | None = None  # where the dose comes from, when a source prescribes it
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.reps is None) == (self.hold_s is None):
+            raise ValueError("a dose needs exactly one of reps or hold_s")
+        pairs: list[tuple[str, int | None, tuple[int, int] | None]] = [
+            ("sets", self.sets, self.sets_range),
+            ("reps", self.reps, self.reps_range),
+            ("hold_s", self.hold_s, self.hold_s_range),
+            ("sessions_per_week", self.sessions_per_week, self.sessions_per_week_range),
+        ]
+        for name, value, bounds in pairs:
+            if value is None:
+                if bounds is not None:
+                    raise ValueError(f"{name}_range given without {name}")
+                continue
+            if bounds is None:
+                raise ValueError(f"{name} needs {name}_range")
+            low, high = bounds
+            if not low <= value <= high:
+                raise ValueError(f"{name}={value} lies outside {name}_range {list(bounds)}")
+        return self
+
+
+class CautionLevel(StrEnum):
+    AVOID = "avoid"
+    MODIFY = "modify"
+
+
+class Caution(Strict):
+    condition: Id
+    level: CautionLevel
+    reason: Text
+    ref: RefKey | None = None
+
+
+class Exercise(Strict):
+    id: Id
+    name: Text
+    aliases: list[str] = []
+    family: Family
+    equipment: list[Equipment] = Field(min_length=1)
+    stage: Stage
+    position: Position
+    primary_muscles: list[Id] = Field(min_length=1)
+    secondary_muscles: list[Id] = []
+    emg: list[EmgValue] = []
+    tfl_index: list[TflIndex] = []
+    dose: Dose
+    instructions: list[Text] = Field(min_length=2)
+    cues: list[Text] = Field(min_length=1)
+    tfl_cues: list[Text] = []  # cues that keep the tensor fasciae latae out
+    common_errors: list[Text] = Field(min_length=1)
+    regressions: list[Id] = []
+    progressions: list[Id] = []
+    load_tags: list[LoadTag] = []
+    cautions: list[Caution] = []
+    # soft-tissue work only
+    tool: Equipment | None = None
+    trigger_point_regions: list[Text] = []
+    sources: list[RefKey] = Field(min_length=1)  # where the exercise and its description come from
+
+    @property
+    def is_bodyweight(self) -> bool:
+        return all(item in BODYWEIGHT_EQUIPMENT for item in self.equipment)
+
+    @property
+    def best_gmed_emg(self) -> EmgValue | None:
+        return max(self.emg, key=lambda value: value.pct_mvic, default=None)
+
+    @property
+    def best_tfl_index(self) -> TflIndex | None:
+        return max(self.tfl_index, key=lambda value: value.value, default=None)
+
+    @model_validator(mode="after")
+    def _soft_tissue_fields(self) -> Self:
+        soft = self.stage in SOFT_TISSUE_STAGES
+        if soft != (self.family is Family.SOFT_TISSUE):
+            raise ValueError(
+                f"exercise {self.id}: family soft-tissue goes with stage release or stretch only"
+            )
+        if self.stage is Stage.RELEASE and self.tool is None:
+            raise ValueError(f"exercise {self.id}: a release technique names its tool")
+        if self.id in self.regressions or self.id in self.progressions:
+            raise ValueError(f"exercise {self.id}: lists itself as its own regression or progression")
+        return self
+
+
+class RoutineItem(Strict):
+    exercise: Id
+    dose: Text
+    why: Text
+
+
+class Routine(Strict):
+    id: Id
+    name: Text
+    purpose: Text
+    items: list[RoutineItem] = Field(min_length=1)
+    sources: list[RefKey] = Field(min_length=1)
+
+
+# ------------------------------------------------------------------------------------------ clinical tests
+
+
+class NormValue(Strict):
+    population: Text
+    mean: float
+    sd: float | None = Field(default=None, ge=0)
+    unit: Text
+    ref: RefKey
+    verification: Verification
+    note: str | None = None
+
+
+class NormEquation(Strict):
+    """norm = intercept + age_coef * age + male_coef * (1 if male else 0), with the residual SD."""
+
+    intercept: float
+    age_coef: float
+    male_coef: float
+    sd: float = Field(gt=0)
+    unit: Text
+    population: Text
+    ref: RefKey
+    verification: Verification
+
+    def predict(self, *, age_years: float, male: bool) -> float:
+        return self.intercept + self.age_coef * age_years + (self.male_coef if male else 0.0)
+
+
+class Reliability(Strict):
+    statistic: Literal["ICC", "kappa", "SEM", "SDD", "MDC", "CV", "r"]
+    low: float
+    high: float
+    unit: str | None = None
+    context: Text
+    ref: RefKey
+    verification: Verification
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low > self.high:
+            raise ValueError("reliability low is greater than high")
+        return self
+
+
+class Accuracy(Strict):
+    target: Text
+    sensitivity_pct: float | None = Field(default=None, ge=0, le=100)
+    specificity_pct: float | None = Field(default=None, ge=0, le=100)
+    ref: RefKey
+    verification: Verification
+    note: str | None = None
+
+
+class ClinicalTest(Strict):
+    id: Id
+    name: Text
+    aliases: list[str] = []
+    purpose: Text
+    procedure: list[Text] = Field(min_length=2)
+    scoring: Text
+    positive_if: Text
+    unit: str | None = None
+    norms: list[NormValue] = []
+    norm_equation: NormEquation | None = None
+    reliability: list[Reliability] = []
+    accuracy: list[Accuracy] = []
+    related_conditions: list[Id] = []
+    refs: list[RefKey] = Field(min_length=1)
+
+
+# ------------------------------------------------------------------------------------------- gait faults
+
+
+class View(StrEnum):
+    REAR = "rear"
+    FRONT = "front"
+    SIDE = "side"
+
+
+class Direction(StrEnum):
+    ABOVE = "above"  # values above the threshold are the fault
+    BELOW = "below"
+
+
+class Threshold(Strict):
+    """Where a metric turns from within to borderline to flagged, and why those numbers."""
+
+    direction: Direction
+    borderline: float
+    flagged: float
+    unit: Text
+    derivation: Text  # how the numbers follow from the source, in plain words
+    ref: RefKey
+    verification: Verification
+    relative_to: Literal["absolute", "runner-baseline", "percent-change"] = "absolute"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        ok = (
+            self.borderline <= self.flagged
+            if self.direction is Direction.ABOVE
+            else self.borderline >= self.flagged
+        )
+        if not ok:
+            raise ValueError("borderline must come before flagged in the threshold's direction")
+        return self
+
+
+class Sdd(Strict):
+    value: float = Field(gt=0)
+    unit: Text
+    context: Text
+    ref: RefKey
+    verification: Verification
+
+
+class GaitFault(Strict):
+    id: Id
+    name: Text
+    aliases: list[str] = []
+    definition: Text
+    views: list[View] = Field(min_length=1)
+    landmarks: list[Text] = Field(min_length=1)
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
+    threshold: Threshold
+    sdd: Sdd | None = None
+    linked_conditions: list[Id] = []
+    evidence: Text
+    cues: list[Text] = []
+    refs: list[RefKey] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------------------- conditions, risks, red flags
+
+
+class PainRegion(StrEnum):
+    LATERAL_HIP = "lateral-hip"
+    BUTTOCK = "buttock"
+    ANTERIOR_KNEE = "anterior-knee"
+    LATERAL_KNEE = "lateral-knee"
+    CALF = "calf"
+    ACHILLES = "achilles"
+    SHIN = "shin"
+    LOW_BACK = "low-back"
+
+
+class EvidenceStrength(StrEnum):
+    STRONG = "strong"
+    MODERATE = "moderate"
+    LIMITED = "limited"
+    WEAK = "weak"
+    CONFLICTING = "conflicting"
+    NONE = "none"  # studied and not supported
+
+
+class Condition(Strict):
+    id: Id
+    name: Text
+    aliases: list[str] = []
+    regions: list[PainRegion] = Field(min_length=1)
+    description: Text
+    presentation: list[Text] = Field(min_length=1)
+    linked_faults: list[Id] = []
+    linked_risk_factors: list[Id] = []
+    avoid_load_tags: list[LoadTag] = []
+    management: list[Text] = []
+    evidence: Text
+    refs: list[RefKey] = Field(min_length=1)
+
+
+class RiskFactor(Strict):
+    id: Id
+    name: Text
+    description: Text
+    modifiable: bool
+    evidence_strength: EvidenceStrength
+    evidence_summary: Text
+    linked_conditions: list[Id] = []
+    refs: list[RefKey] = Field(min_length=1)
+
+
+class RedFlag(Strict):
+    id: Id
+    name: Text
+    description: Text
+    why_refer: Text
+    refs: list[RefKey] = Field(min_length=1)
