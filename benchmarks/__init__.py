@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its target against a baseline measured in the same run."""
