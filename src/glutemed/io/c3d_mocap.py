@@ -1,0 +1,206 @@
+"""Motion capture (C3D) in: markers, force, joint centres and canonical keypoints for validation.
+
+Reading uses ezc3d. Marker coordinates leave this module in metres in the project's lab frame: z UP, x
+FORWARD (the runner's direction of travel, the treadmill's long axis), y LEFT. Labs store other frames
+(Fukuchi 2017 and the Running Injury Clinic: Y vertical, mm), so the vertical axis is found from the data (the
+axis along which pelvis markers sit farthest from foot markers) and the forward axis from the left-right marker
+pairs (forward = left x up).
+
+Joint centres (see ``joint_keypoints``):
+- hip: Harrington et al. 2007 regression from ASIS/PSIS (pelvis width and depth) when the trial has those
+  markers (Fukuchi); otherwise the static trial's hip markers carried by the pelvis cluster (RIC: ``L_hip``,
+  ``R_hip``, which sit lateral over the trochanters, so the "hip" keypoint is a trochanter point there).
+- knee and ankle: midpoint of the lateral and medial markers of the static trial, carried onto every dynamic
+  frame by the thigh (knee) and shank (ankle) cluster with a least-squares rigid fit (Kabsch / SVD).
+- heel: the heel marker (Fukuchi ``Heel.Bottom``) or the heel-counter foot cluster centroid (RIC).
+- toe: the first metatarsal head marker (Fukuchi ``MT1``); RIC has none, so no toe keypoint there.
+Foot strikes come from the treadmill vertical force (see ``force_contacts``).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glutemed.core.series import KeypointSeries
+from glutemed.io.c3d_joints import build_keypoints, force_contacts
+from glutemed.io.errors import InputFileError
+
+FloatArray = NDArray[np.float64]
+_UP_WORDS = ("asis", "psis", "pelvis", "iliac", "hip", "sacr")
+_DOWN_WORDS = ("heel", "foot", "mt1", "mt5", "toe", "ankle")
+
+
+@dataclass(frozen=True)
+class C3DTrial:
+    """One C3D file, markers in the file's own frame (metres), zeros turned into NaN."""
+
+    path: Path
+    labels: tuple[str, ...]
+    points_m: FloatArray  # (frames, markers, 3)
+    rate_hz: float
+    force_n: FloatArray | None = None  # (samples, 3) summed over plates, file frame
+    force_rate_hz: float | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def marker(self, name: str) -> FloatArray:
+        return self.points_m[:, self.labels.index(name), :]
+
+
+@dataclass(frozen=True)
+class MocapTrial:
+    """A dynamic trial in the z-up lab frame with its canonical keypoints and force contacts."""
+
+    keypoints: KeypointSeries  # metres, z up
+    markers: dict[str, FloatArray]  # dynamic markers, metres, z up
+    strike_times_s: FloatArray  # force-based foot strikes (empty without force)
+    toe_off_times_s: FloatArray
+    strike_sides: tuple[str, ...]  # "left" / "right" per strike
+    vertical_force_n: FloatArray | None
+    force_rate_hz: float | None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def _check_size(path: Path) -> None:
+    """Reject truncated files, which ezc3d reads silently with fewer frames."""
+    raw = path.read_bytes()
+    if len(raw) == 0:
+        raise InputFileError(path, "file is empty")
+    if len(raw) < 512 or raw[1] != 0x50:
+        raise InputFileError(path, "not a C3D file (header key byte is not 0x50)")
+    param_at = (raw[0] - 1) * 512
+    proc = raw[param_at + 3] - 83 if len(raw) > param_at + 3 else 0
+    end = ">" if proc == 3 else "<"
+    n_points, n_analog, first, last = struct.unpack(end + "4H", raw[2:10])
+    data_block = struct.unpack(end + "H", raw[16:18])[0]
+    scale_sign_byte = raw[12] if end == ">" else raw[15] if proc == 1 else raw[13]
+    word = 4 if scale_sign_byte & 0x80 else 2
+    frames = last - first + 1
+    expected = (data_block - 1) * 512 + frames * (4 * n_points + n_analog) * word
+    if frames > 0 and last < 65535 and len(raw) < expected:
+        raise InputFileError(path, f"file is truncated: {len(raw)} bytes, header needs {expected}")
+
+
+def read_c3d(path: str | Path) -> C3DTrial:
+    """Read markers (to metres, zeros as NaN) and the summed force-platform force of a C3D file."""
+    import ezc3d  # adapter dependency, imported where used
+
+    path = Path(path)
+    try:
+        _check_size(path)
+        c3d = ezc3d.c3d(str(path), extract_forceplat_data=True)
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read C3D ({exc})") from None
+    except RuntimeError as exc:
+        raise InputFileError(path, f"not a readable C3D file ({exc})") from None
+    params = c3d["parameters"]["POINT"]
+    labels = tuple(str(s).strip() for s in params["LABELS"]["value"])
+    pts = np.transpose(np.asarray(c3d["data"]["points"][:3], dtype=np.float64), (2, 1, 0))
+    if pts.shape[0] < 1 or not labels:
+        raise InputFileError(path, "C3D file holds no marker frames")
+    pts[np.all(pts == 0.0, axis=2)] = np.nan
+    unit = str((params.get("UNITS", {}).get("value") or [""])[0]).strip().lower()
+    scale, unit_note = _unit_scale(pts, unit)
+    meta = {"format": "c3d", "units_in_file": unit or "(empty)", "units_used": unit_note}
+    force: FloatArray | None = None
+    f_rate = None
+    plates = c3d["data"].get("platform", [])
+    if plates:
+        force = np.sum([np.asarray(p["force"], dtype=np.float64).T for p in plates], axis=0)
+        f_rate = float(c3d["header"]["analogs"]["frame_rate"])
+        meta["force_plates"] = str(len(plates))
+    rate = float(params["RATE"]["value"][0])
+    return C3DTrial(path, labels, pts * scale, rate, force, f_rate, meta)
+
+
+def _unit_scale(pts: FloatArray, unit: str) -> tuple[float, str]:
+    if unit == "mm":
+        return 1e-3, "mm"
+    if unit == "m":
+        return 1.0, "m"
+    extent = float(np.nanmedian(np.nanmax(pts, axis=1) - np.nanmin(pts, axis=1)))
+    return (1e-3, "mm (guessed from a body extent of hundreds)") if extent > 10 else (1.0, "m (guessed)")
+
+
+def lab_rotation(trial: C3DTrial, vertical_axis: str = "auto") -> FloatArray:
+    """Rotation R (rows: forward, left, up in file coordinates); lab = file @ R.T."""
+    axes = {"x": 0, "y": 1, "z": 2}
+    centre = np.nanmedian(trial.points_m, axis=0)  # (markers, 3)
+    low = [i for i, n in enumerate(trial.labels) if any(w in n.lower() for w in _DOWN_WORDS)]
+    high = [i for i, n in enumerate(trial.labels) if any(w in n.lower() for w in _UP_WORDS)]
+    if not low or not high:
+        raise InputFileError(trial.path, "cannot find pelvis and foot markers to orient the lab frame")
+    diff = np.nanmean(centre[high], axis=0) - np.nanmean(centre[low], axis=0)
+    k = int(np.argmax(np.abs(diff))) if vertical_axis == "auto" else axes[vertical_axis.lstrip("+-")]
+    up = np.zeros(3)
+    up[k] = np.sign(diff[k]) or 1.0
+    left = _left_direction(trial, centre)
+    left = left - left.dot(up) * up
+    left /= np.linalg.norm(left)
+    forward = np.cross(left, up)
+    return np.vstack([forward, left, up])
+
+
+def _left_direction(trial: C3DTrial, centre: FloatArray) -> FloatArray:
+    pairs = []
+    for i, name in enumerate(trial.labels):
+        if name[:2] in ("L.", "L_") and (mate := "R" + name[1:]) in trial.labels:
+            pairs.append(centre[i] - centre[trial.labels.index(mate)])
+    if not pairs:
+        raise InputFileError(
+            trial.path, "no left/right marker pairs (L.x/R.x or L_x/R_x) to find the lab's left"
+        )
+    vec = np.nanmean(np.asarray(pairs), axis=0)
+    return np.asarray(vec / np.linalg.norm(vec))
+
+
+def load_mocap(
+    dynamic_path: str | Path,
+    static_path: str | Path | None = None,
+    *,
+    vertical_axis: str = "auto",
+    force_threshold_n: float = 50.0,
+    max_gap_frames: int = 10,
+) -> MocapTrial:
+    """Read a dynamic (and static) trial and build z-up canonical keypoints and force-based contacts."""
+    dyn = read_c3d(dynamic_path)
+    rot = lab_rotation(dyn, vertical_axis)
+    markers = {n: dyn.points_m[:, i, :] @ rot.T for i, n in enumerate(dyn.labels)}
+    static = None
+    if static_path is not None:
+        st = read_c3d(static_path)
+        static = {n: np.nanmean(st.points_m[:, i, :], axis=0) @ rot.T for i, n in enumerate(st.labels)}
+    keypoints, kp_meta = build_keypoints(dyn.path, markers, static, dyn.rate_hz, max_gap_frames)
+    meta = {
+        **dyn.meta,
+        **kp_meta,
+        "frame": "x forward, y left, z up (m)",
+        "rotation": str(rot.round(6).tolist()),
+    }
+    strikes = toe_offs = np.zeros(0)
+    sides: tuple[str, ...] = ()
+    f_up = None
+    if dyn.force_n is not None and dyn.force_rate_hz:
+        f_up = dyn.force_n @ rot[2]
+        f_up = f_up if np.nanmedian(np.abs(f_up)) == 0 or np.nanmax(f_up) > -np.nanmin(f_up) else -f_up
+        strikes, toe_offs = force_contacts(f_up, dyn.force_rate_hz, threshold_n=force_threshold_n)
+        sides = _strike_sides(keypoints, strikes)
+        meta["strike_source"] = f"vertical force crossing {force_threshold_n:g} N"
+    return MocapTrial(
+        keypoints.__class__(
+            keypoints.times_s, keypoints.positions, keypoints.confidence, keypoints.names, "m",
+            str(dyn.path), meta,
+        ),
+        markers, strikes, toe_offs, sides, f_up, dyn.force_rate_hz, meta,
+    )  # fmt: skip
+
+
+def _strike_sides(kp: KeypointSeries, strike_times_s: FloatArray) -> tuple[str, ...]:
+    """Side of each force strike: the heel that is lower at the strike (the other foot is in swing)."""
+    left = np.interp(strike_times_s, kp.times_s, kp.xyz("left_heel")[:, 2])
+    right = np.interp(strike_times_s, kp.times_s, kp.xyz("right_heel")[:, 2])
+    return tuple("left" if lz < rz else "right" for lz, rz in zip(left, right, strict=True))
