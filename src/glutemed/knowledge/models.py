@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
 RefKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*[0-9]{4}[a-z]?$")]
 Text = Annotated[str, StringConstraints(min_length=3, strip_whitespace=True)]
+Unit = Annotated[str, StringConstraints(min_length=1, max_length=24, strip_whitespace=True)]
 
 
 class Strict(BaseModel):
@@ -364,7 +365,7 @@ class NormValue(Strict):
     population: Text
     mean: float
     sd: float | None = Field(default=None, ge=0)
-    unit: Text
+    unit: Unit
     ref: RefKey
     verification: Verification
     note: str | None = None
@@ -377,7 +378,7 @@ class NormEquation(Strict):
     age_coef: float
     male_coef: float
     sd: float = Field(gt=0)
-    unit: Text
+    unit: Unit
     population: Text
     ref: RefKey
     verification: Verification
@@ -448,7 +449,7 @@ class Threshold(Strict):
     direction: Direction
     borderline: float
     flagged: float
-    unit: Text
+    unit: Unit
     derivation: Text  # how the numbers follow from the source, in plain words
     ref: RefKey
     verification: Verification
@@ -468,7 +469,7 @@ class Threshold(Strict):
 
 class Sdd(Strict):
     value: float = Field(gt=0)
-    unit: Text
+    unit: Unit
     context: Text
     ref: RefKey
     verification: Verification

@@ -1,0 +1,88 @@
+"""The assess/program/log/progress commands, registered on a fresh Typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from glutemed.cli.assess import register
+
+app = typer.Typer()
+register(app)
+runner = CliRunner()
+
+
+def test_bad_intake_names_file_and_field(tmp_path: Path, examples: Path, kb) -> None:
+    data = yaml.safe_load((examples / "red-flags.yaml").read_text(encoding="utf-8"))
+    data["symptoms"]["pain_rest_0_10"] = 14
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(app, ["assess", str(bad)])
+    assert result.exit_code == 2
+    assert "symptoms.pain_rest_0_10" in result.output
+    assert "bad.yaml" in result.output
+
+
+def test_assess_json(examples: Path, kb) -> None:
+    result = runner.invoke(app, ["assess", str(examples / "female-lateral-hip-pain.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {f["id"] for f in data["findings"]} >= {"weak-gluteus-medius", "gluteal-tendinopathy-like"}
+
+
+def test_program_red_flags_stop(examples: Path, kb) -> None:
+    result = runner.invoke(app, ["program", str(examples / "red-flags.yaml"), "--json"])
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["stopped"] is True
+
+
+def test_program_ics_and_text(tmp_path: Path, examples: Path, kb) -> None:
+    ics = tmp_path / "plan.ics"
+    args = [
+        "program",
+        str(examples / "itb-crossover.yaml"),
+        "--gait",
+        str(examples / "itb-crossover.gait.json"),
+    ]
+    result = runner.invoke(app, [*args, "--ics", str(ics), "--start", "2025-03-03"])
+    assert result.exit_code == 0, result.output
+    assert "step" in result.output.lower()
+    assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+
+def test_log_then_progress(tmp_path: Path, kb) -> None:
+    session = tmp_path / "s.yaml"
+    session.write_text(
+        yaml.safe_dump(
+            {
+                "date": "2025-03-03",
+                "exercises": [
+                    {
+                        "exercise": "single-leg-romanian-deadlift",
+                        "sets": [{"reps": 15, "support": "rail", "pain_during_0_10": 1}] * 3,
+                        "pain_next_morning_0_10": 0,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    book = tmp_path / "book.json"
+    assert runner.invoke(app, ["log", str(session), "--logbook", str(book)]).exit_code == 0
+    result = runner.invoke(app, ["progress", str(book), "--json"])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.stdout)["decisions"][0]
+    assert decision["action"] == "progress"
+    assert "no support" in decision["next_step"]
+
+
+@pytest.mark.parametrize("command", ["assess", "program"])
+def test_missing_file(tmp_path: Path, command: str, kb) -> None:
+    result = runner.invoke(app, [command, str(tmp_path / "none.yaml")])
+    assert result.exit_code == 2
+    assert "not found" in result.output
