@@ -1,0 +1,106 @@
+"""GaitEngine: keypoint tracks in, per-stance metrics, per-leg summary and data quality out.
+
+In the gaitmap style: ``__init__`` only stores parameters (all defaulted), ``analyze`` does the work and
+returns ``self``, results are attributes ending in ``_``. The chain is
+
+    gap fill -> left/right repair -> zero-lag low-pass -> view (given or detected) -> events
+             -> per-stance metrics -> per-leg summary -> quality
+
+Fault verdicts are a separate step (``glutemed.core.faults.evaluate``) because their rules come from the
+knowledge base through the services layer. 3-D input (lab frame, z up) is projected orthographically onto the
+requested view, or the rear view when none is given.
+"""
+
+from __future__ import annotations
+
+from glutemed.core.events import GaitEvents, detect_events
+from glutemed.core.filters import (
+    FillMethod,
+    default_cutoff_hz,
+    estimate_camera_roll_deg,
+    fill_gaps,
+    lowpass,
+    repair_left_right,
+)
+from glutemed.core.quality import QualityReport, assess_quality
+from glutemed.core.series import KeypointSeries, SeriesError
+from glutemed.core.stance_metrics import GaitMetrics, compute_stance_metrics
+from glutemed.core.summary import GaitSummary, summarize
+from glutemed.core.view import View, ViewDetection, detect_view, project_to_view
+
+REQUIRED = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+
+
+class GaitEngine:
+    """Running gait analysis of one keypoint series from one view."""
+
+    view_: View
+    view_detection_: ViewDetection | None
+    series_: KeypointSeries
+    events_: GaitEvents
+    stances_: GaitMetrics
+    summary_: GaitSummary
+    quality_: QualityReport
+    camera_roll_deg_: float
+    cutoff_hz_: float
+
+    def __init__(
+        self,
+        *,
+        max_gap_s: float = 0.1,
+        fill_method: FillMethod = "linear",
+        repair_sides: bool = True,
+        swap_margin: float = 0.8,
+        cutoff_hz: float | None = None,
+        filter_order: int = 4,
+    ) -> None:
+        self.max_gap_s = max_gap_s
+        self.fill_method = fill_method
+        self.repair_sides = repair_sides
+        self.swap_margin = swap_margin
+        self.cutoff_hz = cutoff_hz
+        self.filter_order = filter_order
+
+    def _clean(self, series: KeypointSeries) -> KeypointSeries:
+        missing = [n for n in REQUIRED if n not in series.names]
+        if missing:
+            raise SeriesError(f"{series.source or 'series'}: missing keypoints {', '.join(missing)}")
+        cleaned = fill_gaps(series, max_gap_s=self.max_gap_s, method=self.fill_method)
+        if self.repair_sides:
+            cleaned = repair_left_right(cleaned, margin=self.swap_margin)
+        self.cutoff_hz_ = self.cutoff_hz if self.cutoff_hz is not None else default_cutoff_hz(series.fps_hz)
+        return lowpass(cleaned, cutoff_hz=self.cutoff_hz_, order=self.filter_order)
+
+    def analyze(
+        self, series: KeypointSeries, *, view: View | None = None, scale_m_per_unit: float | None = None
+    ) -> GaitEngine:
+        """Run the whole chain on ``series``; ``view`` skips detection, ``scale_m_per_unit`` enables cm."""
+        if series.dims == 3:
+            view = view or View.REAR
+            series = project_to_view(series, view)
+        cleaned = self._clean(series)
+        if view is None:
+            self.view_detection_ = detect_view(cleaned)
+            self.view_ = self.view_detection_.view
+        else:
+            self.view_detection_, self.view_ = None, view
+        self.series_ = cleaned
+        self.camera_roll_deg_ = float("nan") if self.view_ is View.SIDE else estimate_camera_roll_deg(cleaned)
+        self.events_ = detect_events(cleaned, view=self.view_)
+        self.stances_ = compute_stance_metrics(
+            cleaned, self.events_, view=self.view_, scale_m_per_unit=scale_m_per_unit
+        )
+        self.summary_ = summarize(self.stances_)
+        self.quality_ = assess_quality(
+            series, n_stances=self.summary_.n_stances, camera_roll_deg=self.camera_roll_deg_
+        )
+        return self

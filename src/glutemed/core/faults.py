@@ -1,0 +1,119 @@
+"""Gait-fault verdicts: a per-leg summary value held against a threshold from the knowledge base.
+
+The services layer builds each ``FaultRule`` from the knowledge base (core reads no files). A leg with fewer
+than ``min_stances`` stances (7 by default, after Dingenen et al. 2018, ``dingenen2018a``) or without a value
+gets "not-enough-data", never a guess. Recording-level metrics (cadence) give one verdict for both legs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import numpy as np
+
+from glutemed.core.events import SIDES
+from glutemed.core.quality import MIN_STANCES, QualityReport
+from glutemed.core.summary import RECORDING_METRICS, GaitSummary
+
+VerdictSide = Literal["left", "right", "both"]
+
+
+class Verdict(StrEnum):
+    WITHIN = "within"
+    BORDERLINE = "borderline"
+    FLAGGED = "flagged"
+    NOT_ENOUGH_DATA = "not-enough-data"
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    fault_id: str
+    metric: str
+    direction: Literal["above", "below"]  # values beyond the threshold in this direction are the fault
+    borderline: float
+    flagged: float
+    unit: str
+    sdd: float | None
+    ref: str
+    verification: str
+    min_stances: int = MIN_STANCES
+
+    def __post_init__(self) -> None:
+        ordered = (
+            self.borderline <= self.flagged if self.direction == "above" else self.borderline >= self.flagged
+        )
+        if not ordered:
+            raise ValueError(f"{self.fault_id}: borderline must come before flagged in the rule's direction")
+
+    def classify(self, value: float) -> Verdict:
+        if not np.isfinite(value):
+            return Verdict.NOT_ENOUGH_DATA
+        sign = 1.0 if self.direction == "above" else -1.0
+        if sign * value >= sign * self.flagged:
+            return Verdict.FLAGGED
+        if sign * value >= sign * self.borderline:
+            return Verdict.BORDERLINE
+        return Verdict.WITHIN
+
+
+@dataclass(frozen=True)
+class FaultVerdict:
+    fault_id: str
+    metric: str
+    side: VerdictSide
+    verdict: Verdict
+    value: float
+    borderline: float
+    flagged: float
+    direction: str
+    unit: str
+    sdd: float | None
+    ref: str
+    verification: str
+    n_stances: int
+    quality: float
+    reason: str
+
+
+def _one(rule: FaultRule, side: VerdictSide, value: float, n: int, quality: float) -> FaultVerdict:
+    if n < rule.min_stances:
+        verdict, reason = Verdict.NOT_ENOUGH_DATA, f"{n} stances, at least {rule.min_stances} needed"
+    elif not np.isfinite(value):
+        verdict, reason = Verdict.NOT_ENOUGH_DATA, "metric not measurable in this recording or view"
+    else:
+        verdict, reason = rule.classify(value), ""
+    return FaultVerdict(
+        fault_id=rule.fault_id,
+        metric=rule.metric,
+        side=side,
+        verdict=verdict,
+        value=value,
+        borderline=rule.borderline,
+        flagged=rule.flagged,
+        direction=rule.direction,
+        unit=rule.unit,
+        sdd=rule.sdd,
+        ref=rule.ref,
+        verification=rule.verification,
+        n_stances=n,
+        quality=quality if verdict is not Verdict.NOT_ENOUGH_DATA else 0.0,
+        reason=reason,
+    )
+
+
+def evaluate(summary: GaitSummary, rules: list[FaultRule], quality: QualityReport) -> list[FaultVerdict]:
+    """One verdict per rule and leg (or one per rule for recording-level metrics)."""
+    out: list[FaultVerdict] = []
+    for rule in rules:
+        if rule.metric in RECORDING_METRICS:
+            n = min(summary.n_stances.get(s, 0) for s in SIDES)
+            out.append(_one(rule, "both", summary.cadence_spm, n, quality.overall))
+            continue
+        if rule.metric not in summary.metrics:
+            raise KeyError(f"{rule.fault_id}: the gait engine has no metric named {rule.metric!r}")
+        for side in SIDES:
+            stat = summary.metrics[rule.metric].leg(side)
+            out.append(_one(rule, side, stat.median, stat.n, quality.score(side)))
+    return out

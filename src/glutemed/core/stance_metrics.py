@@ -1,0 +1,245 @@
+"""Per-stance, per-leg running metrics from a cleaned 2-D series and its gait events.
+
+Rear and front views give the frontal-plane metrics, side views the sagittal ones; the timing metrics come
+from the events in any view. A metric the view cannot measure is NaN, so every stance row has every column.
+Angles are sampled at event times by linear interpolation between frames ("at strike"), peaks are taken over
+the frames from strike to toe off, and "midstance" is the time halfway between strike and toe off.
+Lengths in centimetres need a scale (metres per series unit): metric series carry their own, pixel series
+need ``scale_m_per_unit``, otherwise those metrics are NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from glutemed.core import kinematics as kin
+from glutemed.core.events import GaitEvents, Side, Stance
+from glutemed.core.series import FloatArray, KeypointSeries
+from glutemed.core.view import View
+
+UNIT_TO_M = {"m": 1.0, "mm": 0.001}
+
+
+@dataclass(frozen=True)
+class StanceMetrics:
+    side: Side
+    strike_time_s: float
+    toe_off_time_s: float
+    # rear / front view
+    pelvic_drop_peak_deg: float
+    pelvic_drop_midstance_deg: float
+    hip_adduction_peak_deg: float
+    knee_fppa_peak_deg: float
+    step_width_cm: float
+    step_width_pelvis_ratio: float
+    crossover: bool | None  # None where the view cannot tell (side)
+    trunk_lean_lateral_deg: float
+    # side view
+    knee_flexion_strike_deg: float
+    knee_flexion_peak_stance_deg: float
+    shank_angle_strike_deg: float
+    foot_ahead_of_hip_strike_leg_ratio: float
+    trunk_lean_forward_deg: float
+    vertical_oscillation_cm: float
+    # timing, any view
+    contact_time_s: float
+    flight_time_s: float
+    step_time_s: float
+
+
+METRIC_NAMES: tuple[str, ...] = tuple(
+    f.name for f in fields(StanceMetrics) if f.name not in ("side", "strike_time_s", "toe_off_time_s")
+)
+
+
+@dataclass(frozen=True)
+class GaitMetrics:
+    view: View
+    stances: tuple[StanceMetrics, ...]
+    cadence_spm: float
+
+    def rows(self) -> list[dict[str, object]]:
+        """One dict per stance, ready for a CSV writer or a data frame."""
+        return [asdict(s) for s in self.stances]
+
+    def values(self, metric: str, side: Side) -> FloatArray:
+        """All stances' values of one metric for one leg (crossover as 0/1, unknown as NaN)."""
+        raw = [getattr(s, metric) for s in self.stances if s.side == side]
+        return np.asarray([np.nan if v is None else float(v) for v in raw], dtype=np.float64)
+
+
+def scale_for(series: KeypointSeries, scale_m_per_unit: float | None) -> float:
+    """Metres per series unit: the caller's value, else the unit's own (m, mm), else NaN."""
+    if scale_m_per_unit is not None:
+        return float(scale_m_per_unit)
+    return UNIT_TO_M.get(series.units, float("nan"))
+
+
+def _at(signal: FloatArray, times_s: FloatArray, t: float) -> float:
+    ok = np.isfinite(signal)
+    if not np.isfinite(t) or ok.sum() < 2:
+        return float("nan")
+    return float(np.interp(t, times_s[ok], signal[ok], left=np.nan, right=np.nan))
+
+
+def _peak(signal: FloatArray, stance: Stance) -> float:
+    seg = signal[stance.strike_frame : stance.toe_off_frame + 1]
+    return float(np.nanmax(seg)) if np.isfinite(seg).any() else float("nan")
+
+
+class _Body:
+    """Upright keypoint tracks of one series, looked up by name."""
+
+    def __init__(self, series: KeypointSeries) -> None:
+        self.series = series
+        self.up = kin.upright_positions(series)
+        self.t = series.times_s
+        self._memo: dict[str, FloatArray] = {}
+
+    def memo(self, key: str, compute: Callable[[], FloatArray]) -> FloatArray:
+        """A whole-recording track, computed once and reused for every stance."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def __call__(self, name: str) -> FloatArray:
+        return np.asarray(self.up[:, self.series.index(name)], dtype=np.float64)
+
+    def mid(self, a: str, b: str) -> FloatArray:
+        return np.asarray(0.5 * (self(a) + self(b)), dtype=np.float64)
+
+    def foot(self, side: Side) -> FloatArray:
+        if f"{side}_heel" in self.series.names:
+            heel = self(f"{side}_heel")
+            return np.asarray(np.where(np.isfinite(heel), heel, self(f"{side}_ankle")), dtype=np.float64)
+        return self(f"{side}_ankle")
+
+
+def _other(side: Side) -> Side:
+    return "right" if side == "left" else "left"
+
+
+def _frontal(b: _Body, st: Stance, events: GaitEvents, scale_m: float) -> dict[str, float | bool | None]:
+    side, other = st.side, _other(st.side)
+    hip, contra = b(f"{side}_hip"), b(f"{other}_hip")
+    knee, ankle = b(f"{side}_knee"), b(f"{side}_ankle")
+    mid_hip = b.mid("left_hip", "right_hip")
+    obliquity = b.memo(f"obliquity_{side}", lambda: kin.pelvic_obliquity_deg(hip, contra))
+    adduction = b.memo(f"adduction_{side}", lambda: kin.hip_adduction_deg(hip, contra, knee))
+    fppa = b.memo(f"fppa_{side}", lambda: kin.knee_fppa_deg(hip, contra, knee, ankle))
+    shoulders = b.mid("left_shoulder", "right_shoulder")
+    trunk = b.memo(
+        f"trunk_lateral_{side}", lambda: kin.trunk_lean_lateral_deg(shoulders, mid_hip, hip, contra)
+    )
+    pelvis = b.memo("pelvis_width", lambda: np.linalg.norm(hip - contra, axis=-1))
+    # lateral coordinate growing towards the runner's left (image x, flipped when the left hip is image-left)
+    toward_left = float(np.sign(np.nanmedian(b("left_hip")[:, 0] - b("right_hip")[:, 0])))
+    lat = {
+        "left": b.memo("lat_left", lambda: toward_left * b.foot("left")[:, 0]),
+        "right": b.memo("lat_right", lambda: toward_left * b.foot("right")[:, 0]),
+    }
+    lat_mid = toward_left * mid_hip[:, 0]
+    prev_other = events.strikes_s[other][events.strikes_s[other] < st.strike_time_s]
+    t_prev = float(prev_other.max()) if prev_other.size else float("nan")
+    t_fs, mid_t = st.strike_time_s, 0.5 * (st.strike_time_s + st.toe_off_time_s)
+    if side == "left":
+        width = _at(lat["left"], b.t, t_fs) - _at(lat["right"], b.t, t_prev)
+        foot_off_mid = _at(lat["left"] - lat_mid, b.t, t_fs)
+    else:
+        width = _at(lat["left"], b.t, t_prev) - _at(lat["right"], b.t, t_fs)
+        foot_off_mid = _at(lat_mid - lat["right"], b.t, t_fs)
+    pelvis_width = _at(pelvis, b.t, t_fs)
+    at_strike = _at(obliquity, b.t, t_fs)
+    return {
+        "pelvic_drop_peak_deg": _peak(obliquity, st) - at_strike,
+        "pelvic_drop_midstance_deg": _at(obliquity, b.t, mid_t) - at_strike,
+        "hip_adduction_peak_deg": _peak(adduction, st),
+        "knee_fppa_peak_deg": _peak(fppa, st),
+        "step_width_cm": width * scale_m * 100.0,
+        "step_width_pelvis_ratio": width / pelvis_width if pelvis_width > 0 else float("nan"),
+        "crossover": bool(foot_off_mid < 0) if np.isfinite(foot_off_mid) else None,
+        "trunk_lean_lateral_deg": _at(trunk, b.t, mid_t),
+    }
+
+
+def _sagittal(b: _Body, st: Stance, scale_m: float, fwd: float) -> dict[str, float | bool | None]:
+    side = st.side
+    hip, knee, ankle = b(f"{side}_hip"), b(f"{side}_knee"), b(f"{side}_ankle")
+    mid_hip = b.mid("left_hip", "right_hip")
+    flexion = b.memo(f"flexion_{side}", lambda: kin.knee_flexion_deg(hip, knee, ankle))
+    shank = b.memo(f"shank_{side}", lambda: kin.shank_angle_deg(knee, ankle, fwd))
+    ahead = b.memo(f"ahead_{side}", lambda: fwd * (b.foot(side)[:, 0] - mid_hip[:, 0]))
+    shoulders = b.mid("left_shoulder", "right_shoulder")
+    trunk = b.memo("trunk_forward", lambda: kin.trunk_lean_forward_deg(shoulders, mid_hip, fwd))
+    leg = float(np.nanmedian(np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)))
+    mid_t = 0.5 * (st.strike_time_s + st.toe_off_time_s)
+    osc = float("nan")
+    if np.isfinite(st.next_contra_strike_time_s):
+        height = mid_hip[st.strike_frame : _frame(b.t, st.next_contra_strike_time_s) + 1, -1]
+        osc = float(np.nanmax(height) - np.nanmin(height)) if np.isfinite(height).any() else osc
+    return {
+        "knee_flexion_strike_deg": _at(flexion, b.t, st.strike_time_s),
+        "knee_flexion_peak_stance_deg": _peak(flexion, st),
+        "shank_angle_strike_deg": _at(shank, b.t, st.strike_time_s),
+        "foot_ahead_of_hip_strike_leg_ratio": _at(ahead, b.t, st.strike_time_s) / leg if leg > 0 else np.nan,
+        "trunk_lean_forward_deg": _at(trunk, b.t, mid_t),
+        "vertical_oscillation_cm": osc * scale_m * 100.0,
+    }
+
+
+def _frame(times_s: FloatArray, t: float) -> int:
+    return int(np.argmin(np.abs(times_s - t))) if np.isfinite(t) else -1
+
+
+def compute_stance_metrics(
+    series: KeypointSeries,
+    events: GaitEvents,
+    /,
+    *,
+    view: View,
+    scale_m_per_unit: float | None = None,
+) -> GaitMetrics:
+    """Every metric of every stance (NaN where the view cannot measure it), plus the recording's cadence."""
+    body = _Body(series)
+    scale_m = scale_for(series, scale_m_per_unit)
+    fwd = kin.facing_sign(series) if view is View.SIDE else 1.0
+    frontal_names = (
+        "pelvic_drop_peak_deg",
+        "pelvic_drop_midstance_deg",
+        "hip_adduction_peak_deg",
+        "knee_fppa_peak_deg",
+        "step_width_cm",
+        "step_width_pelvis_ratio",
+        "trunk_lean_lateral_deg",
+    )
+    sagittal_names = (
+        "knee_flexion_strike_deg",
+        "knee_flexion_peak_stance_deg",
+        "shank_angle_strike_deg",
+        "foot_ahead_of_hip_strike_leg_ratio",
+        "trunk_lean_forward_deg",
+        "vertical_oscillation_cm",
+    )
+    out = []
+    for st in events.stances:
+        values: dict[str, float | bool | None] = dict.fromkeys(frontal_names + sagittal_names, float("nan"))
+        values["crossover"] = None
+        if view is View.SIDE:
+            values.update(_sagittal(body, st, scale_m, fwd))
+        else:
+            values.update(_frontal(body, st, events, scale_m))
+        out.append(
+            StanceMetrics(
+                side=st.side,
+                strike_time_s=st.strike_time_s,
+                toe_off_time_s=st.toe_off_time_s,
+                contact_time_s=st.contact_time_s,
+                flight_time_s=st.next_contra_strike_time_s - st.toe_off_time_s,
+                step_time_s=st.next_contra_strike_time_s - st.strike_time_s,
+                **values,  # type: ignore[arg-type]
+            )
+        )
+    return GaitMetrics(view=view, stances=tuple(out), cadence_spm=events.cadence_spm)
