@@ -1,0 +1,116 @@
+"""`glutemed analyze`: keypoint files in, per-leg gluteus medius gait faults with confidence out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
+from glutemed.config import ConfigError, load_config
+from glutemed.io import InputFileError
+from glutemed.services.analyze import AnalysisError, Recording, analyze_file, build_result, write_outputs
+
+VERDICT_STYLE = {"within": "green", "borderline": "yellow", "flagged": "bold red", "not-enough-data": "dim"}
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}{(' ' + unit) if unit else ''}" if isinstance(value, float) else str(value)
+
+
+def _print_summary(result: dict[str, Any], out_dir: Path | None) -> None:
+    for rec in result["recordings"]:
+        how = f"detected, confidence {rec['view_confidence']:.2f}" if rec["view_detected"] else "given"
+        console.print(
+            f"[bold]{Path(rec['path']).name}[/]: {rec['view']} view ({how}), {rec['fps_hz']:.1f} fps, "
+            f"{rec['duration_s']:.1f} s, stances L {rec['n_stances'].get('left', 0)} / R "
+            f"{rec['n_stances'].get('right', 0)}, cadence {_fmt(rec['cadence_spm'], 'steps/min')}, "
+            f"quality {rec['quality']['overall']:.2f}",
+            highlight=False,
+        )
+        if rec["camera_roll_deg"] is not None:
+            console.print(f"  camera roll estimate: {rec['camera_roll_deg']:.1f} deg", highlight=False)
+    table = Table(title="Gait faults")
+    for column in ("fault", "side", "verdict", "value", "borderline / flagged", "SDD", "source", "quality"):
+        table.add_column(column, overflow="fold")
+    for f in result["faults"]:
+        style = VERDICT_STYLE.get(f["verdict"], "")
+        verdict = f"[{style}]{f['verdict']}[/]" + (f" ({f['reason']})" if f["reason"] else "")
+        source = f["ref"] + ("" if f["verification"] == "verified" else f" ({f['verification']})")
+        table.add_row(
+            f["fault_id"],
+            f["side"],
+            verdict,
+            _fmt(f["value"], f["unit"]),
+            f"{f['borderline']:g} / {f['flagged']:g}",
+            _fmt(f["sdd"]),
+            source,
+            f"{f['quality']:.2f}",
+        )
+    console.print(table)
+    if result["missing_views"]:
+        console.print(
+            f"[yellow]Not filmed: {', '.join(result['missing_views'])} view — its faults are not judged.[/]"
+        )
+    if out_dir:
+        console.print(f"Results written to {out_dir}/ (result.json, stances.csv, TRC)")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("analyze")
+    def analyze(
+        inputs: Annotated[
+            list[Path],
+            typer.Argument(
+                help="Keypoint files: TRC, GaitLab pose JSON, glutemed keypoints JSON, or an OpenPose folder. "
+                "Give a rear and a side recording of one session together to merge them.",
+            ),
+        ],
+        view: Annotated[
+            str | None, typer.Option(help="Camera view: rear, front or side. Detected when left out.")
+        ] = None,
+        out: Annotated[Path | None, typer.Option(help="Folder for result.json, stances.csv and TRC.")] = None,
+        config_path: Annotated[
+            Path | None, typer.Option("--config", help="A TOML config (see glutemed/config/analysis.toml).")
+        ] = None,
+        fps: Annotated[float | None, typer.Option(help="Frame rate, for OpenPose folders only.")] = None,
+        json_out: Annotated[bool, typer.Option("--json", help="Print the result JSON to stdout.")] = False,
+    ) -> None:
+        """Measure per-leg gait faults of the gluteus medius (pelvic drop, cross-over, knee valgus, ...)."""
+        if view is not None and view not in {"rear", "front", "side"}:
+            fail(f"--view must be rear, front or side, not '{view}'")
+        try:
+            config = load_config(config_path)
+        except ConfigError as exc:
+            fail(str(exc))
+        kb = load_kb()
+        recordings: list[Recording] = []
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("analysing", total=len(inputs))
+            for path in inputs:
+                progress.update(task, description=f"analysing {path.name}")
+                try:
+                    recordings.append(analyze_file(path, kb=kb, config=config, view=view, fps_hz=fps))
+                except InputFileError as exc:
+                    fail(str(exc))
+                except AnalysisError as exc:
+                    fail(str(exc), code=EXIT_DATA)
+                progress.advance(task)
+        result = build_result(recordings, config)
+        if out is not None:
+            write_outputs(result, recordings, out, config)
+        if json_out:
+            print_json(result)
+        else:
+            _print_summary(result, out)

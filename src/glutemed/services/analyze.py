@@ -1,0 +1,251 @@
+"""Use case: analyse keypoint recordings of a runner and write a versioned result.
+
+Reads each file, runs the gait engine with the configured options, turns the knowledge base's gait faults into
+rules, evaluates them per leg, merges a rear and a side recording into one set of verdicts, and writes the JSON
+result, a per-stance CSV and a TRC export. Outputs appear all at once (written to a temporary folder, then moved
+into place), so a failure never leaves half a result behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glutemed import __version__
+from glutemed.config import AnalysisConfig
+from glutemed.core.engine import GaitEngine
+from glutemed.core.faults import FaultRule, FaultVerdict, Verdict, evaluate
+from glutemed.core.series import KeypointSeries, SeriesError
+from glutemed.core.view import View
+from glutemed.io import InputFileError, read_keypoints, write_trc
+from glutemed.knowledge.loader import KnowledgeBase
+
+SCHEMA = "glutemed.gait/v1"
+VIEW_GROUPS = {"rear/front": {View.REAR, View.FRONT}, "side": {View.SIDE}}
+
+
+class AnalysisError(ValueError):
+    """The input was read but nothing could be measured from it."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    sha256: str
+    engine: GaitEngine
+    verdicts: list[FaultVerdict]
+
+
+def fault_rules(kb: KnowledgeBase, *, min_stances: int) -> list[FaultRule]:
+    """The knowledge base's gait faults as plain rules for the pure core."""
+    return [
+        FaultRule(
+            fault_id=fault.id,
+            metric=fault.metric,
+            direction="above" if fault.threshold.direction == "above" else "below",
+            borderline=fault.threshold.borderline,
+            flagged=fault.threshold.flagged,
+            unit=fault.threshold.unit,
+            sdd=fault.sdd.value if fault.sdd else None,
+            ref=fault.threshold.ref,
+            verification=fault.threshold.verification.value,
+            min_stances=min_stances,
+        )
+        for fault in kb.gait_faults.values()
+    ]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file():
+                digest.update(child.name.encode())
+                digest.update(child.read_bytes())
+        return digest.hexdigest()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mask_low_confidence(series: KeypointSeries, min_confidence: float) -> KeypointSeries:
+    low = series.confidence < min_confidence
+    if not low.any():
+        return series
+    positions = series.positions.copy()
+    positions[low] = np.nan
+    return series.with_positions(positions)
+
+
+def _fault_views(kb: KnowledgeBase) -> dict[str, set[View]]:
+    return {f.id: {View(v.value) for v in f.views} for f in kb.gait_faults.values()}
+
+
+def _gate(
+    verdicts: list[FaultVerdict], engine: GaitEngine, views: dict[str, set[View]], config: AnalysisConfig
+) -> list[FaultVerdict]:
+    """Refuse verdicts a recording cannot support: wrong camera view for the fault, or too low a frame rate."""
+    fps = engine.series_.fps_hz
+    gated = []
+    for verdict in verdicts:
+        reason = ""
+        if engine.view_ not in views.get(verdict.fault_id, set()):
+            reason = f"needs a {' or '.join(sorted(v.value for v in views[verdict.fault_id]))} view"
+        elif fps < config.quality.min_fps_hz:
+            reason = f"frame rate {fps:.1f} fps is below {config.quality.min_fps_hz:g} fps"
+        gated.append(
+            replace(verdict, verdict=Verdict.NOT_ENOUGH_DATA, quality=0.0, reason=reason)
+            if reason
+            else verdict
+        )
+    return gated
+
+
+def analyze_file(
+    path: Path,
+    *,
+    kb: KnowledgeBase,
+    config: AnalysisConfig,
+    view: str | None = None,
+    fps_hz: float | None = None,
+) -> Recording:
+    """Read and analyse one keypoint file; errors name the file and the problem."""
+    series = read_keypoints(path, fps_hz=fps_hz)
+    series = _mask_low_confidence(series, config.filter.min_confidence)
+    chosen = view or config.input.view
+    engine = GaitEngine(
+        max_gap_s=config.filter.max_gap_s,
+        cutoff_hz=config.filter.cutoff_hz or None,
+        filter_order=config.filter.order,
+    )
+    try:
+        engine.analyze(
+            series,
+            view=None if chosen == "auto" else View(chosen),
+            scale_m_per_unit=config.input.scale_m_per_unit or None,
+        )
+    except SeriesError as exc:
+        raise InputFileError(path, str(exc).split(": ", 1)[-1]) from exc
+    if not engine.events_.stances:
+        raise AnalysisError(f"{path}: no running stance found (is a runner in view for the whole clip?)")
+    rules = fault_rules(kb, min_stances=config.quality.min_stances_per_side)
+    verdicts = _gate(evaluate(engine.summary_, rules, engine.quality_), engine, _fault_views(kb), config)
+    return Recording(path=path, sha256=sha256_of(path), engine=engine, verdicts=verdicts)
+
+
+def merge_verdicts(recordings: list[Recording]) -> list[FaultVerdict]:
+    """One verdict per fault and side: the measured one of best quality across recordings."""
+    best: dict[tuple[str, str], FaultVerdict] = {}
+    for recording in recordings:
+        for verdict in recording.verdicts:
+            key = (verdict.fault_id, verdict.side)
+            current = best.get(key)
+            measured = verdict.verdict is not Verdict.NOT_ENOUGH_DATA
+            if current is None or (
+                measured and (current.verdict is Verdict.NOT_ENOUGH_DATA or verdict.quality > current.quality)
+            ):
+                best[key] = verdict
+    return list(best.values())
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _recording_dict(recording: Recording) -> dict[str, Any]:
+    engine = recording.engine
+    detection = engine.view_detection_
+    return {
+        "path": str(recording.path),
+        "sha256": recording.sha256,
+        "keypoint_source": engine.series_.source,
+        "view": engine.view_.value,
+        "view_detected": detection is not None,
+        "view_confidence": detection.confidence if detection else None,
+        "fps_hz": engine.series_.fps_hz,
+        "n_frames": engine.series_.n_frames,
+        "duration_s": engine.series_.duration_s,
+        "cutoff_hz": engine.cutoff_hz_,
+        "camera_roll_deg": engine.camera_roll_deg_,
+        "cadence_spm": engine.summary_.cadence_spm,
+        "n_stances": engine.summary_.n_stances,
+        "quality": asdict(engine.quality_) | {"overall": engine.quality_.overall},
+        "summary": engine.summary_.rows(),
+    }
+
+
+def build_result(recordings: list[Recording], config: AnalysisConfig) -> dict[str, Any]:
+    seen = {r.engine.view_ for r in recordings}
+    missing = [name for name, views in VIEW_GROUPS.items() if not seen & views]
+    result: dict[str, Any] = _clean(
+        {
+            "schema": SCHEMA,
+            "glutemed_version": __version__,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "config": config.to_dict(),
+            "recordings": [_recording_dict(r) for r in recordings],
+            "faults": [asdict(v) for v in merge_verdicts(recordings)],
+            "missing_views": missing,
+        }
+    )
+    return result
+
+
+def stance_csv(recordings: list[Recording]) -> str:
+    rows = [
+        {"recording": r.path.name, "view": r.engine.view_.value, **row}
+        for r in recordings
+        for row in r.engine.stances_.rows()
+    ]
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(_clean(rows))
+    return buffer.getvalue()
+
+
+def write_outputs(
+    result: dict[str, Any], recordings: list[Recording], out_dir: Path, config: AnalysisConfig
+) -> list[Path]:
+    """Write result.json, stances.csv and TRC files into ``out_dir`` all at once."""
+    import json
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        (staging / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        if config.output.per_stance_csv:
+            (staging / "stances.csv").write_text(stance_csv(recordings), encoding="utf-8")
+        if config.output.trc:
+            for r in recordings:
+                write_trc(r.engine.series_, staging / f"{r.path.stem}.filtered.trc")
+        out_dir.mkdir(exist_ok=True)
+        written = []
+        for item in sorted(staging.iterdir()):
+            target = out_dir / item.name
+            item.replace(target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
