@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import analyze, assess, knowledge, tour
+from glutemed.cli import analyze, assess, knowledge, load, tour
 
 app = typer.Typer(
     name="glutemed",
@@ -40,6 +40,7 @@ def _root(
 knowledge.register(app)
 analyze.register(app)
 assess.register(app)
+load.register(app)
 tour.register(app)
 
 
