@@ -1,15 +1,17 @@
 """Foot strike and toe off per side for running (no double support), from keypoints in any view.
 
-Rear and front views read the height of the lowest point of each foot (the lower of heel and toe, or the
-ankle), in an upright frame. Each swing lifts it to a peak; between two peaks the foot is on the ground once.
-The foot lands where the descent stops: the first moment after the fastest descent at which the foot falls at
-less than half that speed. It leaves where the ascent starts: the last moment before the fastest ascent at
-which it rises at less than half that speed. LIMITATION: this assumes the image height of a grounded foot
-barely changes, i.e. a camera low (near ankle height) or far away. A rear camera at hip height about 3 m behind
-a treadmill sees the stance foot slide down the image as the belt brings it closer, by about as much as the
-swing lifts it; the fastest descent then falls in stance and strikes come out late by about a contact time
-(cadence is unaffected). Pelvis vertical acceleration (free fall in flight) or a depth-corrected foot height
-are candidate fixes, not yet implemented.
+Rear and front views time contacts from the pelvis (hip midpoint), not the feet. In flight the body is in free
+fall, so the pelvis accelerates downwards at about g; from foot strike to toe off the ground pushes back and its
+vertical acceleration rises well above -g (its lowest point is mid-stance). Strike is where the pelvis's vertical
+acceleration last rises through the free-fall level before a pelvis minimum, toe off where it first falls back
+through it. The free-fall level is read from the recording itself (median of the downward accelerations, in
+the image's own units), so no scale is needed. The stance belongs to the foot that is lower in the image at
+mid-stance. Why not the feet: a rear camera at hip height behind a treadmill sees the stance foot slide down the
+image as the belt brings it closer, about as fast as a landing foot descends, so a grounded foot cannot be told
+from a landing one (strikes came out about a contact time late). The foot-height method (``contact_events``) is
+kept as the fallback when the pelvis gives fewer than two stances; it is exact for a camera near ankle height.
+Validated on Fukuchi 2017 motion capture with treadmill force (docs/validation.md): the hip joint centre is not
+the centre of mass, and the pelvis signal puts strikes a few milliseconds after the force onset.
 
 Side views read the fore-aft position of the foot (heel, else ankle) relative to the hips. In stance the
 foot moves backwards relative to the hips at running speed (on a treadmill and over ground alike); in swing
@@ -42,6 +44,7 @@ SPEED_FRACTION = 0.5
 MIN_STRIDE_HZ = 0.5
 MAX_STRIDE_HZ = 2.5
 PEAK_PROMINENCE_FRACTION = 0.25
+FEET_PELVIS_AGREE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class GaitEvents:
     toe_offs_s: dict[Side, FloatArray]
     stances: tuple[Stance, ...]
     cadence_spm: float
+    method: str = "feet"  # signal that timed the contacts: "feet" or "pelvis" (free fall, rear/front views)
 
     def stances_of(self, side: Side) -> tuple[Stance, ...]:
         return tuple(s for s in self.stances if s.side == side)
@@ -154,6 +158,79 @@ def contact_events(height: FloatArray, times_s: FloatArray) -> tuple[FloatArray,
     return np.asarray(strikes, dtype=np.float64), np.asarray(toe_offs, dtype=np.float64)
 
 
+def pelvis_height(series: KeypointSeries, /) -> FloatArray:
+    """Height (up positive) of the hip midpoint."""
+    up = upright_positions(series)[..., -1]
+    return np.asarray(
+        0.5 * (up[:, series.index("left_hip")] + up[:, series.index("right_hip")]), dtype=np.float64
+    )
+
+
+def _free_fall_window(
+    accel: FloatArray, times_s: FloatArray, low: int, reach: int, level: float
+) -> tuple[float, float] | None:
+    """Strike and toe off around one pelvis minimum: where the acceleration crosses ``level`` on each side."""
+    lo, hi = max(0, low - reach), min(accel.size - 1, low + reach)
+    below_before = np.flatnonzero(accel[lo : low + 1] <= level)
+    below_after = np.flatnonzero(accel[low : hi + 1] <= level)
+    if below_before.size == 0 or below_after.size == 0:
+        return None
+    k = lo + int(below_before[-1])  # last free-fall sample before the minimum
+    j = low + int(below_after[0])  # first free-fall sample after it
+    if j - k < 2 or not np.all(np.isfinite(accel[k : j + 1])):
+        return None
+    return _level_crossing(times_s, accel, k, level), _level_crossing(times_s, accel, j - 1, level)
+
+
+def free_fall_contacts(pelvis: FloatArray, times_s: FloatArray, step_s: float) -> list[tuple[float, float]]:
+    """(strike, toe off) of every step, from the pelvis height track and the step period (any foot)."""
+    finite = pelvis[np.isfinite(pelvis)]
+    if not np.isfinite(step_s) or finite.size < 8:
+        return []
+    accel = np.gradient(np.gradient(pelvis, times_s), times_s)
+    downward = accel[np.isfinite(accel) & (accel < 0)]
+    if downward.size == 0:
+        return []
+    level = float(np.median(downward))
+    frame_s = float(np.median(np.diff(times_s)))
+    spread = float(np.percentile(finite, 95) - np.percentile(finite, 5))
+    lows, _ = find_peaks(
+        np.where(np.isfinite(pelvis), -pelvis, -np.inf),
+        distance=max(1, int(0.6 * step_s / frame_s)),
+        prominence=PEAK_PROMINENCE_FRACTION * spread,
+    )
+    reach = max(2, round(step_s / frame_s))
+    found = [_free_fall_window(accel, times_s, int(m), reach, level) for m in lows]
+    return [f for f in found if f is not None]
+
+
+def _pelvis_events(series: KeypointSeries) -> tuple[dict[Side, FloatArray], dict[Side, FloatArray]] | None:
+    """Per-side strikes and toe offs from the pelvis (rear/front views); None when fewer than two stances."""
+    times = series.times_s
+    heights = {side: foot_height(series, side) for side in SIDES}
+    periods = [stride_period_s(h, times) for h in heights.values()]
+    periods = [p for p in periods if np.isfinite(p)]
+    if not periods:
+        return None
+    contacts = free_fall_contacts(pelvis_height(series), times, 0.5 * float(np.median(periods)))
+    if len(contacts) < 2:
+        return None
+    events: dict[Side, list[tuple[float, float]]] = {"left": [], "right": []}
+    for strike, toe_off in contacts:
+        mid = 0.5 * (strike + toe_off)
+        left, right = (_at_time(heights[s], times, mid) for s in SIDES)
+        if np.isfinite(left) and np.isfinite(right):
+            events["left" if left < right else "right"].append((strike, toe_off))
+    strikes = {s: np.asarray([e[0] for e in events[s]], dtype=np.float64) for s in SIDES}
+    toe_offs = {s: np.asarray([e[1] for e in events[s]], dtype=np.float64) for s in SIDES}
+    return strikes, toe_offs
+
+
+def _at_time(signal: FloatArray, times_s: FloatArray, t: float) -> float:
+    ok = np.isfinite(signal)
+    return float(np.interp(t, times_s[ok], signal[ok])) if ok.sum() >= 2 else float("nan")
+
+
 def _level_crossing(t: FloatArray, v: FloatArray, i: int, level: float) -> float:
     """Time between samples i and i+1 at which ``v`` crosses ``level``."""
     return _crossing(float(t[i]), float(t[i + 1]), float(v[i]), float(v[i + 1]), level)
@@ -177,9 +254,11 @@ def fore_aft_contact_events(forward: FloatArray, times_s: FloatArray) -> tuple[F
         if later.size == 0 or not np.all(np.isfinite(forward[a : later[0] + 1])):
             continue
         seg_t, seg_v = times_s[a : later[0] + 1], backward_speed[a : later[0] + 1]
+        if not np.all(np.isfinite(seg_v)):  # a missing neighbour of the stretch's first or last sample
+            continue
         level = SPEED_FRACTION * float(seg_v.max())
         fast = np.flatnonzero(seg_v >= level)
-        if level <= 0 or fast[0] == 0 or fast[-1] == seg_v.size - 1:
+        if level <= 0 or fast.size == 0 or fast[0] == 0 or fast[-1] == seg_v.size - 1:
             continue
         strikes.append(_level_crossing(seg_t, seg_v, int(fast[0]) - 1, level))
         toe_offs.append(_level_crossing(seg_t, seg_v, int(fast[-1]), level))
@@ -227,16 +306,39 @@ def _next_after(values: FloatArray, t: float) -> float:
     return float(later.min()) if later.size else float("nan")
 
 
+def _agree(a: dict[Side, FloatArray], b: dict[Side, FloatArray], tolerance_s: float) -> bool:
+    """Whether two strike sets match: median distance from each strike in ``a`` to ``b``'s same-side nearest."""
+    gaps = [np.min(np.abs(b[s] - t)) for s in SIDES if b[s].size for t in a[s]]
+    return bool(gaps) and float(np.median(gaps)) <= tolerance_s
+
+
+def frontal_events(series: KeypointSeries, /) -> tuple[dict[Side, FloatArray], dict[Side, FloatArray], str]:
+    """Strikes and toe offs of a rear or front view, and which signal gave them ("feet" or "pelvis").
+
+    The feet give the sharper landing where a grounded foot stands still in the image; when their strikes
+    disagree with the pelvis's by more than ``FEET_PELVIS_AGREE_S`` the foot is sliding in the image (a camera
+    above the ground looking along the belt) and the pelvis's free-fall timing is used instead.
+    """
+    times = series.times_s
+    feet = {side: contact_events(foot_height(series, side), times) for side in SIDES}
+    foot_strikes = {side: feet[side][0] for side in SIDES}
+    foot_offs = {side: feet[side][1] for side in SIDES}
+    pelvis = _pelvis_events(series)
+    if pelvis is None or _agree(foot_strikes, pelvis[0], FEET_PELVIS_AGREE_S):
+        return foot_strikes, foot_offs, "feet"
+    return pelvis[0], pelvis[1], "pelvis"
+
+
 def detect_events(series: KeypointSeries, /, *, view: View) -> GaitEvents:
     """Foot strikes, toe offs and stances of both feet, plus cadence, for a 2-D rear, front or side view."""
     times = series.times_s
-    strikes: dict[Side, FloatArray] = {}
-    toe_offs: dict[Side, FloatArray] = {}
-    for side in SIDES:
-        if view is View.SIDE:
-            strikes[side], toe_offs[side] = fore_aft_contact_events(foot_forward(series, side), times)
-        else:
-            strikes[side], toe_offs[side] = contact_events(foot_height(series, side), times)
+    if view is View.SIDE:
+        found = {side: fore_aft_contact_events(foot_forward(series, side), times) for side in SIDES}
+        strikes = {side: found[side][0] for side in SIDES}
+        toe_offs = {side: found[side][1] for side in SIDES}
+        method = "feet"
+    else:
+        strikes, toe_offs, method = frontal_events(series)
     stances: list[Stance] = []
     for side in SIDES:
         other: Side = "right" if side == "left" else "left"
@@ -256,4 +358,4 @@ def detect_events(series: KeypointSeries, /, *, view: View) -> GaitEvents:
             )
     stances.sort(key=lambda s: s.strike_time_s)
     cadence = cadence_from_events([*strikes.values(), *toe_offs.values()])
-    return GaitEvents(strikes, toe_offs, tuple(stances), cadence)
+    return GaitEvents(strikes, toe_offs, tuple(stances), cadence, method)
