@@ -102,7 +102,9 @@ class MuscleAction(Strict):
 
 class Nerve(Strict):
     name: Text
-    roots: list[Annotated[str, StringConstraints(pattern=r"^(T([1-9]|1[0-2])|L[1-5]|S[1-5])$")]] = Field(min_length=1)
+    roots: list[Annotated[str, StringConstraints(pattern=r"^(T([1-9]|1[0-2])|L[1-5]|S[1-5])$")]] = Field(
+        min_length=1
+    )
 
 
 class MusclePart(Strict):
