@@ -23,7 +23,7 @@ EXIT_DATA = 3  # the input was read but nothing could be measured
 
 
 def fail(message: str, *, code: int = EXIT_USAGE) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

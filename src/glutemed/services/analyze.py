@@ -139,6 +139,12 @@ def analyze_file(
         raise InputFileError(path, str(exc).split(": ", 1)[-1]) from exc
     if not engine.events_.stances:
         raise AnalysisError(f"{path}: no running stance found (is a runner in view for the whole clip?)")
+    lonely = [side for side in ("left", "right") if not engine.events_.stances_of(side)]
+    if lonely:
+        raise AnalysisError(
+            f"{path}: foot contacts found only on one side ({lonely[0]} has none), so this is not running "
+            "(running alternates left and right); is a runner in view for the whole clip?"
+        )
     rules = fault_rules(kb, min_stances=config.quality.min_stances_per_side)
     verdicts = _gate(evaluate(engine.summary_, rules, engine.quality_), engine, _fault_views(kb), config)
     return Recording(path=path, sha256=sha256_of(path), engine=engine, verdicts=verdicts)
