@@ -11,10 +11,18 @@ from rich.table import Table
 from glutemed.cli.common import console, load_kb, print_json
 from glutemed.cli.render import dose_text, verification_mark
 from glutemed.knowledge.loader import KnowledgeBase
-from glutemed.knowledge.models import SOFT_TISSUE_STAGES, Stage
+from glutemed.knowledge.models import SOFT_TISSUE_STAGES, EvidenceStrength, Stage
 from glutemed.knowledge.validate import GLUTEUS_MEDIUS
 
 TOP_PER_STAGE = 3
+STRENGTH_WORDS = {
+    EvidenceStrength.STRONG: "strong evidence",
+    EvidenceStrength.MODERATE: "moderate evidence",
+    EvidenceStrength.LIMITED: "limited evidence",
+    EvidenceStrength.CONFLICTING: "conflicting evidence",
+    EvidenceStrength.WEAK: "weak evidence",
+    EvidenceStrength.NONE: "studied, not supported",
+}
 
 
 def stage_leaders(kb: KnowledgeBase, stage: Stage, n: int = TOP_PER_STAGE) -> list[str]:
@@ -46,9 +54,9 @@ def tour_data(kb: KnowledgeBase) -> dict[str, Any]:
 def _anatomy(kb: KnowledgeBase) -> None:
     gmed = kb.muscles[GLUTEUS_MEDIUS]
     console.print(Rule("[bold]1. The muscle[/]"))
-    console.print(
-        f"[bold]{gmed.name}[/]: from {gmed.origin.lower()} to {gmed.insertion.lower()}.", highlight=False
-    )
+    console.print(f"[bold]{gmed.name}[/]", highlight=False)
+    console.print(f"  Origin: {gmed.origin}", highlight=False)
+    console.print(f"  Insertion: {gmed.insertion}", highlight=False)
     for action in gmed.actions:
         extra = "".join(f" ({x})" for x in (action.fibres, action.condition) if x)
         console.print(f"  • {action.action}{extra}", highlight=False)
@@ -87,8 +95,11 @@ def _faults(kb: KnowledgeBase) -> None:
 
 def _risks(kb: KnowledgeBase) -> None:
     console.print(Rule("[bold]4. Risk factors, weighed honestly[/]"))
-    for risk in sorted(kb.risk_factors.values(), key=lambda r: r.evidence_strength.value):
-        console.print(f"  • {risk.name}: [italic]{risk.evidence_strength.value}[/] evidence", highlight=False)
+    order = list(STRENGTH_WORDS)
+    for risk in sorted(kb.risk_factors.values(), key=lambda r: order.index(r.evidence_strength)):
+        console.print(
+            f"  • {risk.name}: [italic]{STRENGTH_WORDS[risk.evidence_strength]}[/]", highlight=False
+        )
     console.print(f"  Red flags that stop training and mean 'see a clinician': {len(kb.red_flags)}.")
 
 
