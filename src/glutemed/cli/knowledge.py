@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from rich.table import Table
 
 from glutemed.cli import render
 from glutemed.cli.common import console, fail, join, load_kb, lookup, print_json
-from glutemed.knowledge.models import Equipment, Exercise, Family, Stage
+from glutemed.knowledge.models import Equipment, Exercise, Family, GaitFault, Stage
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of a table.")]
 
@@ -31,6 +33,34 @@ def exercise_json(ex: Exercise) -> dict[str, Any]:
     best_index = ex.best_tfl_index
     data["best_tfl_index"] = best_index.value if best_index else None
     return data
+
+
+def _list_or_json(
+    items: Iterable[BaseModel],
+    json_out: bool,
+    *,
+    title: str,
+    columns: tuple[str, ...],
+    row: Callable[[Any], Sequence[str]],
+) -> None:
+    """Print a list of knowledge-base entries as JSON or as a table."""
+    entries = list(items)
+    if json_out:
+        print_json([entry.model_dump(mode="json") for entry in entries])
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        table.add_row(*row(entry))
+    console.print(table)
+
+
+def _fault_row(f: GaitFault) -> tuple[str, ...]:
+    th = f.threshold
+    sign = ">" if th.direction == "above" else "<"
+    flagged = f"{sign} {th.flagged:g} {th.unit}{render.verification_mark(th.verification)}"
+    return (f.id, f.name, join(v.value for v in f.views), f.metric, flagged, th.ref)
 
 
 def _matches(ex: Exercise, equipment: str | None, muscle: str | None) -> bool:
@@ -99,16 +129,13 @@ def exercises_show(
 @muscles_app.command("list")
 def muscles_list(json_out: JsonOpt = False) -> None:
     """List the muscles and their relation to the gluteus medius."""
-    kb = load_kb()
-    if json_out:
-        print_json([m.model_dump(mode="json") for m in kb.muscles.values()])
-        return
-    table = Table(title="Muscles")
-    for column in ("id", "name", "relation to gluteus medius"):
-        table.add_column(column)
-    for m in kb.muscles.values():
-        table.add_row(m.id, m.name, join(r.kind.value for r in m.relations))
-    console.print(table)
+    _list_or_json(
+        load_kb().muscles.values(),
+        json_out,
+        title="Muscles",
+        columns=("id", "name", "relation to gluteus medius"),
+        row=lambda m: (m.id, m.name, join(r.kind.value for r in m.relations)),
+    )
 
 
 @muscles_app.command("show")
@@ -127,16 +154,13 @@ def muscles_show(
 @tests_app.command("list")
 def clinical_tests_list(json_out: JsonOpt = False) -> None:
     """List the clinical tests."""
-    kb = load_kb()
-    if json_out:
-        print_json([t.model_dump(mode="json") for t in kb.clinical_tests.values()])
-        return
-    table = Table(title="Clinical tests")
-    for column in ("id", "name", "positive if"):
-        table.add_column(column, overflow="fold")
-    for t in kb.clinical_tests.values():
-        table.add_row(t.id, t.name, t.positive_if)
-    console.print(table)
+    _list_or_json(
+        load_kb().clinical_tests.values(),
+        json_out,
+        title="Clinical tests",
+        columns=("id", "name", "positive if"),
+        row=lambda t: (t.id, t.name, t.positive_if),
+    )
 
 
 @tests_app.command("show")
@@ -155,25 +179,13 @@ def clinical_tests_show(
 @faults_app.command("list")
 def faults_list(json_out: JsonOpt = False) -> None:
     """List the gait faults with their metric and threshold."""
-    kb = load_kb()
-    if json_out:
-        print_json([f.model_dump(mode="json") for f in kb.gait_faults.values()])
-        return
-    table = Table(title="Gait faults")
-    for column in ("id", "name", "views", "metric", "flagged when", "source"):
-        table.add_column(column, overflow="fold")
-    for f in kb.gait_faults.values():
-        th = f.threshold
-        sign = ">" if th.direction == "above" else "<"
-        table.add_row(
-            f.id,
-            f.name,
-            join(v.value for v in f.views),
-            f.metric,
-            f"{sign} {th.flagged:g} {th.unit}{render.verification_mark(th.verification)}",
-            th.ref,
-        )
-    console.print(table)
+    _list_or_json(
+        load_kb().gait_faults.values(),
+        json_out,
+        title="Gait faults",
+        columns=("id", "name", "views", "metric", "flagged when", "source"),
+        row=_fault_row,
+    )
 
 
 @faults_app.command("show")
