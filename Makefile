@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/glutemed tour
+	$(BIN)/glutemed demo --out glutemed-out/demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

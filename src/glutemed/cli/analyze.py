@@ -23,7 +23,7 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:.1f}{(' ' + unit) if unit else ''}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(result: dict[str, Any], out_dir: Path | None) -> None:
+def print_gait_summary(result: dict[str, Any], out_dir: Path | None) -> None:
     for rec in result["recordings"]:
         how = f"detected, confidence {rec['view_confidence']:.2f}" if rec["view_detected"] else "given"
         console.print(
@@ -113,4 +113,4 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(result)
         else:
-            _print_summary(result, out)
+            print_gait_summary(result, out)

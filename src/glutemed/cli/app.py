@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import analyze, assess, knowledge, load, tour
+from glutemed.cli import analyze, assess, demo, knowledge, load, tour
 
 app = typer.Typer(
     name="glutemed",
@@ -41,6 +41,7 @@ knowledge.register(app)
 analyze.register(app)
 assess.register(app)
 load.register(app)
+demo.register(app)
 tour.register(app)
 
 

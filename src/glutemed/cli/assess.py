@@ -101,7 +101,7 @@ def _print_assessment(result: AssessmentResult) -> None:
         console.print(f"[dim]note: {note}[/]")
 
 
-def _print_program(program: Program) -> None:
+def print_program(program: Program) -> None:
     for index, phase in enumerate(program.phases, start=1):
         console.print(f"[bold]{index}. {phase.name}[/] — {phase.why}")
         for p in phase.exercises:
@@ -183,7 +183,7 @@ def program_command(
             }
         )
     else:
-        _print_program(program)
+        print_program(program)
         if ics is not None:
             console.print(f"calendar written to {ics}")
 

@@ -1,0 +1,47 @@
+"""`glutemed demo`: the main job of `make run` — a full assessment of the bundled sample runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from glutemed.cli.analyze import print_gait_summary
+from glutemed.cli.assess import print_program
+from glutemed.cli.common import EXIT_DATA, console, fail, load_kb, print_json
+from glutemed.services.analyze import AnalysisError
+from glutemed.services.demo import run_demo
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        out: Annotated[Path, typer.Option(help="Folder for every output of the demo.")] = Path(
+            "glutemed-out/demo"
+        ),
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Print the gait result JSON to stdout.")
+        ] = False,
+    ) -> None:
+        """Analyse the bundled sample run, assess the demo runner with it, and build the program."""
+        kb = load_kb()
+        try:
+            result = run_demo(out, kb=kb)
+        except AnalysisError as exc:
+            fail(str(exc), code=EXIT_DATA)
+        if json_out:
+            print_json(result.gait)
+            return
+        console.print(
+            "[bold]glutemed demo[/]: a real side-view treadmill run; the runner's intake is invented."
+        )
+        print_gait_summary(result.gait, None)
+        findings = [f for f in result.assessment.report.findings if f.status == "present"]
+        console.print(f"Findings present: {', '.join(f.name for f in findings) or 'none'}", highlight=False)
+        if result.program is not None:
+            console.print("[bold]Program[/]")
+            print_program(result.program)
+        console.print("Files written:")
+        for path in result.files:
+            console.print(f"  {path}", highlight=False)

@@ -1,0 +1,87 @@
+"""Use case: the demo assessment that `make run` performs on the bundled sample data.
+
+The gait data are real (a treadmill runner filmed from the side; see glutemed/demo/ORIGIN.md); the intake of the
+demo runner is invented and says so. The demo analyses the gait, assesses the runner with the gait result, builds
+the program, and writes everything under one folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from glutemed.config import AnalysisConfig, load_config
+from glutemed.core.programming import Program
+from glutemed.knowledge.loader import KnowledgeBase
+from glutemed.knowledge.rules import bundled_rules
+from glutemed.services.analyze import Recording, analyze_file, build_result, write_outputs
+from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
+from glutemed.services.intake_schema import load_intake
+from glutemed.services.program import make_program, program_to_ics, program_to_json
+
+DEMO_KEYPOINTS = "male_side.pose.json"
+DEMO_INTAKE = "runner.yaml"
+
+
+def demo_dir() -> Path:
+    return Path(str(resources.files("glutemed.demo")))
+
+
+@dataclass(frozen=True)
+class DemoOutput:
+    out_dir: Path
+    gait: dict[str, Any]
+    recordings: list[Recording]
+    assessment: AssessmentResult
+    program: Program | None
+    files: list[Path]
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """Write through a temporary name so a reader never sees half a file."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    part.replace(path)
+    return path
+
+
+def run_demo(out_dir: Path, *, kb: KnowledgeBase, config: AnalysisConfig | None = None) -> DemoOutput:
+    config = config or load_config()
+    rules = bundled_rules()
+    source = demo_dir()
+    recording = analyze_file(source / DEMO_KEYPOINTS, kb=kb, config=config)
+    gait = build_result([recording], config)
+    files = write_outputs(gait, [recording], out_dir / "gait", config)
+    intake = load_intake(source / DEMO_INTAKE)
+    assessment = assess(
+        intake.to_core(),
+        kb=kb,
+        rules=rules,
+        tests=intake.tests.to_core() if intake.tests else None,
+        gait=gait,
+    )
+    files.append(
+        _write_text(
+            out_dir / "assessment.json", json.dumps(assessment_to_json(assessment, kb), indent=2) + "\n"
+        )
+    )
+    program = make_program(assessment, kb, rules)
+    if program is not None:
+        files.append(
+            _write_text(
+                out_dir / "program.json", json.dumps(program_to_json(program, kb, rules), indent=2) + "\n"
+            )
+        )
+        files.append(_write_text(out_dir / "program.ics", program_to_ics(program, start=dt.date.today())))
+    return DemoOutput(
+        out_dir=out_dir,
+        gait=gait,
+        recordings=[recording],
+        assessment=assessment,
+        program=program,
+        files=files,
+    )

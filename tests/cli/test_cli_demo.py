@@ -1,0 +1,27 @@
+"""`glutemed demo`, the main job of `make run`, end to end on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from glutemed.cli.app import app
+
+
+def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Program" in result.output
+    gait = json.loads((out / "gait" / "result.json").read_text(encoding="utf-8"))
+    assert gait["recordings"][0]["view"] == "side"
+    assert abs(gait["recordings"][0]["cadence_spm"] - 168.9) <= 0.5
+    assessment = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    assert assessment
+    program = json.loads((out / "program.json").read_text(encoding="utf-8"))
+    assert program
+    ics = (out / "program.ics").read_text(encoding="utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR")
+    assert not list(out.rglob("*.part"))
