@@ -48,7 +48,7 @@ def test_side_video_keypoints_give_cadence_and_side_faults(tmp_path: Path) -> No
     assert knee["value"] is not None
     assert 10 < knee["value"] < 70
     assert sorted(p.name for p in out.iterdir()) == [
-        "male_side.pose.filtered.trc",
+        "male_side.pose.side.filtered.trc",
         "result.json",
         "stances.csv",
     ]
@@ -141,3 +141,26 @@ def test_bad_config_and_view(tmp_path: Path) -> None:
     assert "min_stances_per_side" in stdout
     code, stdout = invoke("analyze", str(POSE), "--view", "top")
     assert code == 2
+
+
+MOCAP = Path(__file__).resolve().parents[1] / "data" / "mocap" / "fukuchi_rbds"
+
+
+def test_c3d_motion_capture_is_seen_from_rear_and_side(tmp_path: Path) -> None:
+    """A 3-D trial without --view gives a rear and a side recording, merged into one set of verdicts."""
+    code, stdout = invoke(
+        "analyze",
+        str(MOCAP / "RBDS001runT35.c3d"),
+        "--static",
+        str(MOCAP / "RBDS001static.c3d"),
+        "--json",
+    )
+    assert code == 0, stdout
+    result = json.loads(stdout)
+    assert [r["view"] for r in result["recordings"]] == ["rear", "side"]
+    assert result["missing_views"] == []
+    # the force plate gives 171.2 steps/min for this trial (tests/io); keypoint events must agree within 0.5 %
+    assert abs(result["recordings"][0]["cadence_spm"] - 171.2) / 171.2 < 0.005
+    verdicts = {(f["fault_id"], f["side"]): f["verdict"] for f in result["faults"]}
+    assert verdicts[("contralateral-pelvic-drop", "left")] != "not-enough-data"
+    assert verdicts[("reduced-stiffness", "left")] != "not-enough-data"

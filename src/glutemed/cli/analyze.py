@@ -12,7 +12,7 @@ from rich.table import Table
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.config import ConfigError, load_config
 from glutemed.io import InputFileError
-from glutemed.services.analyze import AnalysisError, Recording, analyze_file, build_result, write_outputs
+from glutemed.services.analyze import AnalysisError, Recording, analyze_path, build_result, write_outputs
 
 VERDICT_STYLE = {"within": "green", "borderline": "yellow", "flagged": "bold red", "not-enough-data": "dim"}
 
@@ -67,7 +67,8 @@ def register(app: typer.Typer) -> None:
         inputs: Annotated[
             list[Path],
             typer.Argument(
-                help="Keypoint files: TRC, GaitLab pose JSON, glutemed keypoints JSON, or an OpenPose folder. "
+                help="Keypoint files: TRC, GaitLab pose JSON, glutemed keypoints JSON, an OpenPose folder, or C3D "
+                "motion capture (with --static; seen from the rear and the side unless --view is given). "
                 "Give a rear and a side recording of one session together to merge them.",
             ),
         ],
@@ -79,6 +80,12 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--config", help="A TOML config (see glutemed/config/analysis.toml).")
         ] = None,
         fps: Annotated[float | None, typer.Option(help="Frame rate, for OpenPose folders only.")] = None,
+        static: Annotated[
+            Path | None,
+            typer.Option(
+                help="Static trial for C3D motion capture (knee and ankle markers for joint centres)."
+            ),
+        ] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print the result JSON to stdout.")] = False,
     ) -> None:
         """Measure per-leg gait faults of the gluteus medius (pelvic drop, cross-over, knee valgus, ...)."""
@@ -101,7 +108,9 @@ def register(app: typer.Typer) -> None:
             for path in inputs:
                 progress.update(task, description=f"analysing {path.name}")
                 try:
-                    recordings.append(analyze_file(path, kb=kb, config=config, view=view, fps_hz=fps))
+                    recordings.extend(
+                        analyze_path(path, kb=kb, config=config, view=view, fps_hz=fps, static=static)
+                    )
                 except InputFileError as exc:
                     fail(str(exc))
                 except AnalysisError as exc:

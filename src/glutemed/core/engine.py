@@ -28,9 +28,8 @@ from glutemed.core.stance_metrics import GaitMetrics, compute_stance_metrics
 from glutemed.core.summary import GaitSummary, summarize
 from glutemed.core.view import View, ViewDetection, detect_view, project_to_view
 
+# Shoulders are optional: without them the trunk-lean metrics are missing (NaN), nothing else.
 REQUIRED = (
-    "left_shoulder",
-    "right_shoulder",
     "left_hip",
     "right_hip",
     "left_knee",

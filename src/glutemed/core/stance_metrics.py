@@ -106,6 +106,9 @@ class _Body:
         return self._memo[key]
 
     def __call__(self, name: str) -> FloatArray:
+        """One keypoint's upright track; all NaN when the input lacks it (e.g. mocap without trunk markers)."""
+        if name not in self.series.names:
+            return np.full(self.up.shape[::2], np.nan)
         return np.asarray(self.up[:, self.series.index(name)], dtype=np.float64)
 
     def mid(self, a: str, b: str) -> FloatArray:

@@ -28,6 +28,7 @@ from glutemed.core.faults import FaultRule, FaultVerdict, Verdict, evaluate
 from glutemed.core.series import KeypointSeries, SeriesError
 from glutemed.core.view import View
 from glutemed.io import InputFileError, read_keypoints, write_trc
+from glutemed.io.c3d_mocap import load_mocap
 from glutemed.knowledge.loader import KnowledgeBase
 
 SCHEMA = "glutemed.gait/v1"
@@ -112,6 +113,23 @@ def _gate(
     return gated
 
 
+def analyze_path(
+    path: Path,
+    *,
+    kb: KnowledgeBase,
+    config: AnalysisConfig,
+    view: str | None = None,
+    fps_hz: float | None = None,
+    static: Path | None = None,
+) -> list[Recording]:
+    """Analyse one input. A C3D trial is 3-D: without a view it is seen from the rear and from the side."""
+    if path.suffix.lower() != ".c3d":
+        return [analyze_file(path, kb=kb, config=config, view=view, fps_hz=fps_hz)]
+    series = load_mocap(path, static).keypoints
+    views = [view] if view and view != "auto" else ["rear", "side"]
+    return [analyze_series(series, path, kb=kb, config=config, view=v) for v in views]
+
+
 def analyze_file(
     path: Path,
     *,
@@ -121,7 +139,13 @@ def analyze_file(
     fps_hz: float | None = None,
 ) -> Recording:
     """Read and analyse one keypoint file; errors name the file and the problem."""
-    series = read_keypoints(path, fps_hz=fps_hz)
+    return analyze_series(read_keypoints(path, fps_hz=fps_hz), path, kb=kb, config=config, view=view)
+
+
+def analyze_series(
+    series: KeypointSeries, path: Path, *, kb: KnowledgeBase, config: AnalysisConfig, view: str | None = None
+) -> Recording:
+    """Analyse keypoints read from ``path`` (named in every error)."""
     series = _mask_low_confidence(series, config.filter.min_confidence)
     chosen = view or config.input.view
     engine = GaitEngine(
@@ -245,7 +269,7 @@ def write_outputs(
             (staging / "stances.csv").write_text(stance_csv(recordings), encoding="utf-8")
         if config.output.trc:
             for r in recordings:
-                write_trc(r.engine.series_, staging / f"{r.path.stem}.filtered.trc")
+                write_trc(r.engine.series_, staging / f"{r.path.stem}.{r.engine.view_.value}.filtered.trc")
         out_dir.mkdir(exist_ok=True)
         written = []
         for item in sorted(staging.iterdir()):
