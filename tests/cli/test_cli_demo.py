@@ -24,4 +24,7 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     assert program
     ics = (out / "program.ics").read_text(encoding="utf-8")
     assert ics.startswith("BEGIN:VCALENDAR")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in report
+    assert "contralateral-pelvic-drop" in report
     assert not list(out.rglob("*.part"))

@@ -176,3 +176,13 @@ def test_norm_equation_predict_is_linear() -> None:
     )
     assert eq.predict(age_years=10, male=False) == pytest.approx(0.9)
     assert eq.predict(age_years=10, male=True) == pytest.approx(1.1)
+
+
+def test_citations_name_the_first_author(kb: KnowledgeBase) -> None:
+    assert (
+        kb.references["bramah2018"]
+        .citation()
+        .startswith("Bramah et al. (2018). Is There a Pathological Gait")
+    )
+    assert kb.references["teng2014"].citation().startswith("Teng & Powers (2014).")
+    assert "?." not in kb.references["bramah2018"].citation()

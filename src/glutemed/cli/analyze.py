@@ -12,6 +12,7 @@ from rich.table import Table
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.config import ConfigError, load_config
 from glutemed.io import InputFileError
+from glutemed.reports.gait_html import write_gait_report
 from glutemed.services.analyze import AnalysisError, Recording, analyze_path, build_result, write_outputs
 
 VERDICT_STYLE = {"within": "green", "borderline": "yellow", "flagged": "bold red", "not-enough-data": "dim"}
@@ -87,6 +88,9 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print the result JSON to stdout.")] = False,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="Write a self-contained HTML report to this file.")
+        ] = None,
     ) -> None:
         """Measure per-leg gait faults of the gluteus medius (pelvic drop, cross-over, knee valgus, ...)."""
         if view is not None and view not in {"rear", "front", "side"}:
@@ -119,6 +123,8 @@ def register(app: typer.Typer) -> None:
         result = build_result(recordings, config)
         if out is not None:
             write_outputs(result, recordings, out, config)
+        if report is not None:
+            err_console.print(f"Report written to {write_gait_report(result, recordings, kb, report)}")
         if json_out:
             print_json(result)
         else:

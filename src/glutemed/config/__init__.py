@@ -34,7 +34,6 @@ class QualityConfig(_Section):
     min_stances_per_side: int = Field(default=7, ge=1)
     good_fps_hz: float = Field(default=60.0, gt=0)
     min_fps_hz: float = Field(default=25.0, gt=0)
-    max_camera_roll_deg: float = Field(default=5.0, ge=0)
 
 
 class OutputConfig(_Section):

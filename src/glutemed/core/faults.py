@@ -77,11 +77,23 @@ class FaultVerdict:
     reason: str
 
 
-def _one(rule: FaultRule, side: VerdictSide, value: float, n: int, quality: float) -> FaultVerdict:
-    if n < rule.min_stances:
-        verdict, reason = Verdict.NOT_ENOUGH_DATA, f"{n} stances, at least {rule.min_stances} needed"
-    elif not np.isfinite(value):
-        verdict, reason = Verdict.NOT_ENOUGH_DATA, "metric not measurable in this recording or view"
+def _one(
+    rule: FaultRule, side: VerdictSide, value: float, n: int, quality: float, *, n_stances: int | None = None
+) -> FaultVerdict:
+    """``n``: stances with a finite value of the metric; ``n_stances``: stances found at all (default ``n``)."""
+    found = n if n_stances is None else n_stances
+    if found < rule.min_stances:
+        verdict, reason = Verdict.NOT_ENOUGH_DATA, f"{found} stances, at least {rule.min_stances} needed"
+    elif n == 0 or not np.isfinite(value):
+        verdict, reason = (
+            Verdict.NOT_ENOUGH_DATA,
+            "metric not measurable in this recording (it may need another view or a scale in metres)",
+        )
+    elif n < rule.min_stances:
+        verdict, reason = (
+            Verdict.NOT_ENOUGH_DATA,
+            f"measurable in {n} stances only, {rule.min_stances} needed",
+        )
     else:
         verdict, reason = rule.classify(value), ""
     return FaultVerdict(
@@ -115,5 +127,6 @@ def evaluate(summary: GaitSummary, rules: list[FaultRule], quality: QualityRepor
             raise KeyError(f"{rule.fault_id}: the gait engine has no metric named {rule.metric!r}")
         for side in SIDES:
             stat = summary.metrics[rule.metric].leg(side)
-            out.append(_one(rule, side, stat.median, stat.n, quality.score(side)))
+            found = summary.n_stances.get(side, 0)
+            out.append(_one(rule, side, stat.median, stat.n, quality.score(side), n_stances=found))
     return out

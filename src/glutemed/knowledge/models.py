@@ -42,6 +42,14 @@ class Cited(Strict):
 # ---------------------------------------------------------------------------------------------- references
 
 
+def _surname(author: str) -> str:
+    """'dos Santos AF' -> 'dos Santos': authors are stored as surname then initials."""
+    words = author.split()
+    if len(words) > 1 and words[-1].replace("-", "").isupper() and len(words[-1]) <= 4:
+        return " ".join(words[:-1])
+    return author
+
+
 class Reference(Strict):
     key: RefKey
     authors: list[Text] = Field(min_length=1)
@@ -62,13 +70,15 @@ class Reference(Strict):
         return self
 
     def citation(self) -> str:
-        first = self.authors[0].split()[-1] if self.authors[0].split() else self.authors[0]
-        etal = (
-            " et al."
-            if len(self.authors) > 2
-            else (f" & {self.authors[1]}" if len(self.authors) == 2 else "")
-        )
-        parts = [f"{first}{etal} ({self.year}). {self.title}. {self.journal}"]
+        first = _surname(self.authors[0])
+        if len(self.authors) > 2:
+            names = f"{first} et al."
+        elif len(self.authors) == 2:
+            names = f"{first} & {_surname(self.authors[1])}"
+        else:
+            names = first
+        title = self.title if self.title.endswith(("?", "!", ".")) else f"{self.title}."
+        parts = [f"{names} ({self.year}). {title} {self.journal}"]
         if self.volume:
             parts.append(f" {self.volume}")
         if self.pages:

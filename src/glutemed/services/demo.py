@@ -18,6 +18,7 @@ from glutemed.config import AnalysisConfig, load_config
 from glutemed.core.programming import Program
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import bundled_rules
+from glutemed.reports.gait_html import write_gait_report
 from glutemed.services.analyze import Recording, analyze_file, build_result, write_outputs
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import load_intake
@@ -56,6 +57,7 @@ def run_demo(out_dir: Path, *, kb: KnowledgeBase, config: AnalysisConfig | None 
     recording = analyze_file(source / DEMO_KEYPOINTS, kb=kb, config=config)
     gait = build_result([recording], config)
     files = write_outputs(gait, [recording], out_dir / "gait", config)
+    files.append(write_gait_report(gait, [recording], kb, out_dir / "report.html"))
     intake = load_intake(source / DEMO_INTAKE)
     assessment = assess(
         intake.to_core(),

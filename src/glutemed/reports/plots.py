@@ -1,0 +1,181 @@
+"""Figures of the gait report, drawn with matplotlib and returned as inline SVG text.
+
+No pyplot and no global backend: each figure is a bare ``matplotlib.figure.Figure`` saved to SVG in memory, with
+text kept as text (searchable, small) and element ids salted per figure so several SVGs can share one page.
+Every function returns ``None`` when it has nothing to draw, so the page can leave the figure out.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from glutemed.core import kinematics as kin
+from glutemed.core.engine import GaitEngine
+from glutemed.core.events import SIDES
+from glutemed.core.series import FloatArray
+from glutemed.core.view import View
+
+SIDE_COLOURS = {"left": "#1f6fb4", "right": "#c2410c"}
+BORDERLINE_COLOUR = "#d97706"
+FLAGGED_COLOUR = "#b91c1c"
+# Display choice, not a measurement rule: longer recordings show only their first seconds in the time plot so
+# single stances stay readable. Every stance still counts in the tables and the per-stance plots.
+TIME_WINDOW_S = 12.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """A metric's reference band for drawing: the two thresholds and their unit."""
+
+    borderline: float
+    flagged: float
+    unit: str
+
+
+def figure_svg(fig: Figure, name: str) -> str:
+    """The figure as an ``<svg>`` element (no XML prolog), ids salted with ``name``."""
+    buffer = io.StringIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _figure(width_in: float = 9.0, height_in: float = 3.0) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(width_in, height_in), dpi=100)
+    ax = fig.add_subplot()
+    ax.grid(True, color="#e5e7eb", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _shade_stances(ax: Axes, engine: GaitEngine, t_end_s: float) -> None:
+    for stance in engine.events_.stances:
+        if stance.strike_time_s <= t_end_s:
+            ax.axvspan(
+                stance.strike_time_s,
+                min(stance.toe_off_time_s, t_end_s),
+                color=SIDE_COLOURS[stance.side],
+                alpha=0.14,
+                linewidth=0,
+            )
+
+
+def _stance_legend(ax: Axes, extra: Sequence[tuple[str, str]] = ()) -> None:
+    handles = [Patch(color=SIDE_COLOURS[side], alpha=0.25, label=f"{side} stance") for side in SIDES] + [
+        Patch(color=colour, label=label) for label, colour in extra
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+
+def _window(times_s: FloatArray) -> tuple[npt.NDArray[np.bool_], float, str]:
+    t_end = float(min(times_s[-1], times_s[0] + TIME_WINDOW_S))
+    shown = times_s <= t_end
+    duration = float(times_s[-1] - times_s[0])
+    note = f" (first {TIME_WINDOW_S:g} s of {duration:.1f} s)" if duration > TIME_WINDOW_S else ""
+    return shown, t_end, note
+
+
+def time_series_svg(engine: GaitEngine, name: str) -> str | None:
+    """Pelvic obliquity (rear/front view) or knee flexion of both legs (side view) over time, stances shaded."""
+    series = engine.series_
+    up = kin.upright_positions(series)
+    times = series.times_s
+    if times.size < 2:
+        return None
+    shown, t_end, note = _window(times)
+    fig, ax = _figure(7.5, 3.0)
+    if engine.view_ is View.SIDE:
+        for side in SIDES:
+            flexion = kin.knee_flexion_deg(
+                up[:, series.index(f"{side}_hip")],
+                up[:, series.index(f"{side}_knee")],
+                up[:, series.index(f"{side}_ankle")],
+            )
+            ax.plot(times[shown], flexion[shown], color=SIDE_COLOURS[side], linewidth=1.2)
+        ax.set_title(f"Knee flexion over time{note}", fontsize=10, loc="left")
+        ax.set_ylabel("knee flexion (deg, 0 = straight)")
+        _stance_legend(ax, [(f"{side} knee", SIDE_COLOURS[side]) for side in SIDES])
+    else:
+        obliquity = kin.pelvic_obliquity_deg(
+            up[:, series.index("left_hip")], up[:, series.index("right_hip")]
+        )
+        ax.plot(times[shown], obliquity[shown], color="#374151", linewidth=1.2)
+        ax.set_title(f"Pelvic obliquity over time{note}", fontsize=10, loc="left")
+        ax.set_ylabel("deg (+ = right hip lower)")
+        _stance_legend(ax)
+    _shade_stances(ax, engine, t_end)
+    ax.set_xlim(float(times[0]), t_end)
+    ax.set_xlabel("time (s)")
+    return figure_svg(fig, name)
+
+
+def per_stance_svg(
+    engine: GaitEngine, metric: str, label: str, bands: Sequence[tuple[str, Band]], name: str
+) -> str | None:
+    """Each stance's value of one metric for both legs against strike time, with the reference bands drawn.
+
+    ``bands`` holds one (fault name, band) pair per fault judged on this metric; with several faults the line
+    style tells them apart.
+    """
+    rows = [(s.side, s.strike_time_s, getattr(s, metric)) for s in engine.stances_.stances]
+    points = [(side, t, float(v)) for side, t, v in rows if v is not None and np.isfinite(float(v))]
+    if not points:
+        return None
+    fig, ax = _figure(7.5, 2.8)
+    for side in SIDES:
+        ts = [t for s, t, _ in points if s == side]
+        vs = [v for s, _, v in points if s == side]
+        if vs:
+            ax.plot(ts, vs, "o", color=SIDE_COLOURS[side], markersize=4, label=f"{side} ({len(vs)} stances)")
+            ax.axhline(float(np.median(vs)), color=SIDE_COLOURS[side], linewidth=1.0, alpha=0.7)
+    styles = ("--", ":", "-.")
+    for i, (fault, band) in enumerate(bands):
+        prefix = f"{fault}: " if len(bands) > 1 else ""
+        style = styles[i % len(styles)]
+        ax.axhline(band.borderline, color=BORDERLINE_COLOUR, linestyle=style, label=f"{prefix}borderline")
+        ax.axhline(band.flagged, color=FLAGGED_COLOUR, linestyle=style, label=f"{prefix}flagged")
+    ax.set_title(f"{label}: every stance (solid lines: each leg's median)", fontsize=10, loc="left")
+    ax.set_xlabel("foot strike time (s)")
+    ax.set_ylabel(bands[0][1].unit if bands else "")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return figure_svg(fig, name)
+
+
+@dataclass(frozen=True)
+class Asymmetry:
+    label: str
+    left: float
+    right: float
+    unit: str
+
+
+def asymmetry_svg(items: Sequence[Asymmetry], name: str) -> str | None:
+    """Horizontal bars of left minus right (each leg's median), one per metric, labelled with the value."""
+    shown = [a for a in items if np.isfinite(a.left) and np.isfinite(a.right)]
+    if not shown:
+        return None
+    diffs = [a.left - a.right for a in shown]
+    fig, ax = _figure(9.0, 0.5 + 0.45 * len(shown))
+    y = np.arange(len(shown))
+    colours = [SIDE_COLOURS["left"] if d >= 0 else SIDE_COLOURS["right"] for d in diffs]
+    ax.barh(y, diffs, color=colours, height=0.55)
+    ax.axvline(0.0, color="#111827", linewidth=0.8)
+    ax.set_yticks(y, [a.label for a in shown], fontsize=8)
+    ax.invert_yaxis()
+    span = max(abs(d) for d in diffs) or 1.0
+    ax.set_xlim(-1.6 * span, 1.6 * span)
+    for yi, d, a in zip(y, diffs, shown, strict=True):
+        ax.text(d, yi, f"  {d:+.1f} {a.unit}  ", va="center", ha="left" if d >= 0 else "right", fontsize=8)
+    ax.set_xlabel("left minus right (median of each leg); bars right of 0: left larger")
+    ax.set_title("Left-right asymmetry", fontsize=10, loc="left")
+    return figure_svg(fig, name)
