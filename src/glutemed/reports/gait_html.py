@@ -134,9 +134,14 @@ def _missing_box(result: dict[str, Any], kb: KnowledgeBase) -> str:
     if not missing:
         return ""
     items = []
+    filmed = {rec["view"] for rec in result.get("recordings", [])}
     for group in missing:
         views = set(group.split("/"))
-        names = [f.name for f in kb.gait_faults.values() if views & {v.value for v in f.views}]
+        names = [
+            f.name
+            for f in kb.gait_faults.values()
+            if views & {v.value for v in f.views} and not filmed & {v.value for v in f.views}
+        ]
         items.append(
             f"<li><strong>{_e(group)} view</strong> was not filmed, so these faults are not judged: "
             f"{_e(', '.join(names) or 'none')}.</li>"
