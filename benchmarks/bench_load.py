@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -50,6 +51,35 @@ def bare_fitdecode(files: list[Path]) -> int:
     return frames
 
 
+TEN_YEARS_OF_RUNS = 2600  # five runs a week for ten years
+
+
+def peak_import_mb(folder: Path, files: list[Path], count: int) -> float:
+    """Peak Python heap while importing the first ``count`` files (traced, so slower than the timed run)."""
+    subset = folder / f"subset_{count}"
+    subset.mkdir()
+    for path in files[:count]:
+        (subset / path.name).symlink_to(path)
+    tracemalloc.start()
+    import_history(subset)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def memory_check(folder: Path, files: list[Path]) -> None:
+    """Bounded memory: the heap grows only by the small per-session record, not by file size."""
+    small, large = 50, min(250, len(files))
+    peak_small = peak_import_mb(folder, files, small)
+    peak_large = peak_import_mb(folder, files, large)
+    per_file_kb = 1000 * (peak_large - peak_small) / (large - small)
+    projected = peak_small + per_file_kb * (TEN_YEARS_OF_RUNS - small) / 1000
+    print(
+        f"peak heap: {peak_small:.1f} MB for {small} files, {peak_large:.1f} MB for {large} files "
+        f"({per_file_kb:.1f} kB per file); projected for {TEN_YEARS_OF_RUNS} runs (ten years): {projected:.0f} MB"
+    )
+
+
 def main() -> int:
     """Run the benchmark; 1 when the ratio misses the target (for `make bench`), else 0."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -67,6 +97,7 @@ def main() -> int:
         t0 = time.perf_counter()
         report = import_history(folder)
         import_s = time.perf_counter() - t0
+        memory_check(folder, files)
     ratio = import_s / bare_s
     print(f"{n} FIT files ({len(sources)} distinct run files, {size_mb:.1f} MB, {frames} frames)")
     print(f"bare fitdecode: {bare_s:.2f} s")
