@@ -31,10 +31,12 @@ CONDITIONS = {
 }
 TARGET_DEG = {"pelvic_drop_peak_deg": 1.0, "hip_adduction_peak_deg": 2.0, "knee_flexion_peak_stance_deg": 3.0}
 # Targets missed, with the measured median absolute error (rounded up) asserted instead; see docs/validation.md.
+# Pelvic drop at 30 fps measured 1.240 and 1.350 deg (1.242 and 1.369 before the obliquity low-pass); the
+# bounds leave 0.01-0.03 deg for numerical differences between numpy/scipy builds, and docs/validation.md
+# reports the misses.
 MISSED_DEG = {
     ("pelvic_drop_peak_deg", "field-1.5px", 30.0): 1.25,
-    ("pelvic_drop_peak_deg", "field-2px", 30.0): 1.40,
-    ("pelvic_drop_peak_deg", "field-2px", 60.0): 1.15,
+    ("pelvic_drop_peak_deg", "field-2px", 30.0): 1.38,
 }
 STRIKE_TARGET_S = 1.0 / 60.0
 MISSED_STRIKE_S = {(View.REAR, "clean", 30.0): 0.0175}  # 17.2 ms measured: the 6 Hz filter at 30 fps
@@ -85,3 +87,13 @@ def test_rear_view_times_strikes_from_the_pelvis(results: dict[tuple[View, str, 
     assert res.method == "pelvis"
     assert abs(res.strike_median_frames) <= 0.5
     assert np.percentile(np.abs(res.strike_error_frames), 90) <= 1.0
+
+
+def test_pelvic_obliquity_is_low_passed_at_three_times_the_step_frequency(
+    results: dict[tuple[View, str, float], Result],
+) -> None:
+    """The obliquity cut-off follows the engine's cadence: 6 x stride frequency = cadence / 20 Hz."""
+    for fps_hz in FPS_HZ:
+        res = results[(View.REAR, "field-2px", fps_hz)]
+        assert res.obliquity_cutoff_hz == pytest.approx(res.cadence_engine_spm / 20.0)
+        assert res.obliquity_cutoff_hz == pytest.approx(8.56, abs=0.01)

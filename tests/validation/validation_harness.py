@@ -65,6 +65,7 @@ class Result:
     cadence_engine_spm: float = float("nan")
     cadence_truth_spm: float = float("nan")
     method: str = ""
+    obliquity_cutoff_hz: float = float("nan")
 
     def median_abs(self, metric: str) -> float:
         return float(np.median(self.abs_error_deg[metric]))
@@ -151,4 +152,5 @@ def score(trial: Trial, setup: Setup) -> Result:
         cadence_engine_spm=eng.events_.cadence_spm,
         cadence_truth_spm=trial.truth.cadence_spm,
         method=eng.events_.method,
+        obliquity_cutoff_hz=eng.obliquity_cutoff_hz_,
     )

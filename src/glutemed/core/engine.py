@@ -6,6 +6,9 @@ returns ``self``, results are attributes ending in ``_``. The chain is
     gap fill -> left/right repair -> zero-lag low-pass -> view (given or detected) -> events
              -> per-stance metrics -> per-leg summary -> quality
 
+Pelvic obliquity gets a second low-pass at three times the step frequency before its stance peak is taken
+(``obliquity_cutoff_hz_``; see ``glutemed.core.stance_metrics``).
+
 Fault verdicts are a separate step (``glutemed.core.faults.evaluate``) because their rules come from the
 knowledge base through the services layer. 3-D input (lab frame, z up) is projected orthographically onto the
 requested view, or the rear view when none is given.
@@ -51,6 +54,7 @@ class GaitEngine:
     quality_: QualityReport
     camera_roll_deg_: float
     cutoff_hz_: float
+    obliquity_cutoff_hz_: float
 
     def __init__(
         self,
@@ -61,6 +65,7 @@ class GaitEngine:
         swap_margin: float = 0.8,
         cutoff_hz: float | None = None,
         filter_order: int = 4,
+        obliquity_cutoff_hz: float | None = None,
     ) -> None:
         self.max_gap_s = max_gap_s
         self.fill_method = fill_method
@@ -68,6 +73,8 @@ class GaitEngine:
         self.swap_margin = swap_margin
         self.cutoff_hz = cutoff_hz
         self.filter_order = filter_order
+        # None: from the cadence (stance_metrics.default_obliquity_cutoff_hz); NaN: no extra obliquity filter
+        self.obliquity_cutoff_hz = obliquity_cutoff_hz
 
     def _clean(self, series: KeypointSeries) -> KeypointSeries:
         missing = [n for n in REQUIRED if n not in series.names]
@@ -96,8 +103,13 @@ class GaitEngine:
         self.camera_roll_deg_ = float("nan") if self.view_ is View.SIDE else estimate_camera_roll_deg(cleaned)
         self.events_ = detect_events(cleaned, view=self.view_)
         self.stances_ = compute_stance_metrics(
-            cleaned, self.events_, view=self.view_, scale_m_per_unit=scale_m_per_unit
+            cleaned,
+            self.events_,
+            view=self.view_,
+            scale_m_per_unit=scale_m_per_unit,
+            obliquity_cutoff_hz=self.obliquity_cutoff_hz,
         )
+        self.obliquity_cutoff_hz_ = self.stances_.obliquity_cutoff_hz
         self.summary_ = summarize(self.stances_)
         self.quality_ = assess_quality(
             series, n_stances=self.summary_.n_stances, camera_roll_deg=self.camera_roll_deg_

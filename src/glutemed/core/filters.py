@@ -1,7 +1,8 @@
 """Clean-up of keypoint tracks before any angle is measured.
 
 - ``fill_gaps``: bridge short runs of missing samples (interpolation), never long ones.
-- ``lowpass``: zero-lag Butterworth filter (forward and backward), applied to each unbroken stretch of data.
+- ``lowpass``: zero-lag Butterworth filter (forward and backward), applied to each unbroken stretch of data;
+  ``lowpass_signal`` does the same to one derived 1-D signal (an angle track).
 - ``repair_left_right``: undo the pose model's occasional left/right label swaps.
 - ``estimate_camera_roll_deg``: how far a rear or front camera is rolled about its optical axis.
 
@@ -94,25 +95,34 @@ def _filter_column(x: FloatArray, b: FloatArray, a: FloatArray) -> FloatArray:
     return out
 
 
+def _butter_ba(fps_hz: float, cutoff_hz: float, order: int, source: str) -> tuple[FloatArray, FloatArray]:
+    nyquist_hz = fps_hz / 2.0
+    if not 0 < cutoff_hz < nyquist_hz:
+        raise SeriesError(
+            f"{source}: cutoff {cutoff_hz} Hz must lie between 0 and the Nyquist frequency {nyquist_hz:.1f} Hz"
+        )
+    b, a = butter(order, cutoff_hz / nyquist_hz)
+    return np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
+
+
 def lowpass(series: KeypointSeries, /, *, cutoff_hz: float, order: int = 4) -> KeypointSeries:
     """Zero-lag Butterworth low-pass (``filtfilt``: the effective order doubles, the phase lag cancels).
 
     Missing samples split a track into segments that are filtered separately, so NaN never spreads. The
     filter assumes an even frame rate and uses the series' median rate.
     """
-    nyquist_hz = series.fps_hz / 2.0
-    if not 0 < cutoff_hz < nyquist_hz:
-        raise SeriesError(
-            f"{series.source or 'series'}: cutoff {cutoff_hz} Hz must lie between 0 and the Nyquist "
-            f"frequency {nyquist_hz:.1f} Hz"
-        )
-    b, a = butter(order, cutoff_hz / nyquist_hz)
-    b64, a64 = np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
+    b64, a64 = _butter_ba(series.fps_hz, cutoff_hz, order, series.source or "series")
     pos = series.positions.copy()
     for k in range(pos.shape[1]):
         for d in range(pos.shape[2]):
             pos[:, k, d] = _filter_column(pos[:, k, d], b64, a64)
     return series.with_positions(pos)
+
+
+def lowpass_signal(signal: FloatArray, /, *, fps_hz: float, cutoff_hz: float, order: int = 4) -> FloatArray:
+    """The zero-lag Butterworth low-pass of ``lowpass`` applied to one 1-D signal sampled at ``fps_hz``."""
+    b64, a64 = _butter_ba(fps_hz, cutoff_hz, order, "signal")
+    return _filter_column(np.asarray(signal, dtype=np.float64), b64, a64)
 
 
 # ---------------------------------------------------------------------------------------- left/right repair
