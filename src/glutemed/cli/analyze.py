@@ -6,14 +6,33 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.config import ConfigError, load_config
 from glutemed.io import InputFileError
 from glutemed.reports.gait_html import write_gait_report
 from glutemed.services.analyze import AnalysisError, Recording, analyze_path, build_result, write_outputs
+
+
+class FramesPerSecondColumn(ProgressColumn):
+    """Pose-estimation speed, so a user sees how long a long clip will take."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.0f} frames/s" if task.speed else "")
+
 
 VERDICT_STYLE = {"within": "green", "borderline": "yellow", "flagged": "bold red", "not-enough-data": "dim"}
 
@@ -34,6 +53,8 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None) -> None:
             f"quality {rec['quality']['overall']:.2f}",
             highlight=False,
         )
+        for warning in filter(None, str(rec.get("pose", {}).get("warnings", "")).split(" | ")):
+            console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
         if rec["camera_roll_deg"] is not None:
             console.print(f"  camera roll estimate: {rec['camera_roll_deg']:.1f} deg", highlight=False)
     table = Table(title="Gait faults")
@@ -69,7 +90,8 @@ def register(app: typer.Typer) -> None:
             list[Path],
             typer.Argument(
                 help="Keypoint files: TRC, GaitLab pose JSON, glutemed keypoints JSON, an OpenPose folder, or C3D "
-                "motion capture (with --static; seen from the rear and the side unless --view is given). "
+                "motion capture (with --static; seen from the rear and the side unless --view is given), or a video "
+                "(.mp4/.mov/.avi/.mkv: MediaPipe pose, cached beside the outputs). "
                 "Give a rear and a side recording of one session together to merge them.",
             ),
         ],
@@ -104,22 +126,37 @@ def register(app: typer.Typer) -> None:
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            FramesPerSecondColumn(),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
         ) as progress:
-            task = progress.add_task("analysing", total=len(inputs))
             for path in inputs:
-                progress.update(task, description=f"analysing {path.name}")
+                task = progress.add_task(f"analysing {path.name}", total=None)
+
+                def on_frames(done: int, expected: int | None, task: TaskID = task) -> None:
+                    progress.update(task, completed=done, total=expected)
+
                 try:
                     recordings.extend(
-                        analyze_path(path, kb=kb, config=config, view=view, fps_hz=fps, static=static)
+                        analyze_path(
+                            path,
+                            kb=kb,
+                            config=config,
+                            view=view,
+                            fps_hz=fps,
+                            static=static,
+                            progress=on_frames,
+                            cache_dir=out,
+                        )
                     )
                 except InputFileError as exc:
                     fail(str(exc))
                 except AnalysisError as exc:
                     fail(str(exc), code=EXIT_DATA)
-                progress.advance(task)
+                progress.update(task, visible=False)
         result = build_result(recordings, config)
         if out is not None:
             write_outputs(result, recordings, out, config)

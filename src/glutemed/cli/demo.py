@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from glutemed.cli.analyze import print_gait_summary
+from glutemed.cli.analyze import FramesPerSecondColumn, print_gait_summary
 from glutemed.cli.assess import print_program
-from glutemed.cli.common import EXIT_DATA, console, fail, load_kb, print_json
+from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.services.analyze import AnalysisError
 from glutemed.services.demo import run_demo
 
@@ -26,15 +27,25 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Analyse the bundled sample run, assess the demo runner with it, and build the program."""
         kb = load_kb()
-        try:
-            result = run_demo(out, kb=kb)
-        except AnalysisError as exc:
-            fail(str(exc), code=EXIT_DATA)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            FramesPerSecondColumn(),
+        )
+        with Progress(*columns, TimeElapsedColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task("pose estimation of the sample video", total=None)
+            try:
+                result = run_demo(
+                    out, kb=kb, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                )
+            except AnalysisError as exc:
+                fail(str(exc), code=EXIT_DATA)
         if json_out:
             print_json(result.gait)
             return
         console.print(
-            "[bold]glutemed demo[/]: a real side-view treadmill run; the runner's intake is invented."
+            "[bold]glutemed demo[/]: a real side-view treadmill video (MediaPipe pose); the runner's intake is invented."
         )
         print_gait_summary(result.gait, None)
         findings = [f for f in result.assessment.report.findings if f.status == "present"]

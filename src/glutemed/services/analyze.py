@@ -14,6 +14,7 @@ import io
 import math
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +31,13 @@ from glutemed.core.view import View
 from glutemed.io import InputFileError, read_keypoints, write_trc
 from glutemed.io.c3d_mocap import load_mocap
 from glutemed.knowledge.loader import KnowledgeBase
+from glutemed.pose import is_video
 
 SCHEMA = "glutemed.gait/v1"
 VIEW_GROUPS = {"rear/front": {View.REAR, View.FRONT}, "side": {View.SIDE}}
+
+
+FrameProgress = Callable[[int, int | None], None]  # (frames done, frames expected or None)
 
 
 class AnalysisError(ValueError):
@@ -121,10 +126,15 @@ def analyze_path(
     view: str | None = None,
     fps_hz: float | None = None,
     static: Path | None = None,
+    progress: FrameProgress | None = None,
+    cache_dir: Path | None = None,
 ) -> list[Recording]:
     """Analyse one input. A C3D trial is 3-D: without a view it is seen from the rear and from the side."""
     if path.suffix.lower() != ".c3d":
-        return [analyze_file(path, kb=kb, config=config, view=view, fps_hz=fps_hz)]
+        recording = analyze_file(
+            path, kb=kb, config=config, view=view, fps_hz=fps_hz, progress=progress, cache_dir=cache_dir
+        )
+        return [recording]
     series = load_mocap(path, static).keypoints
     views = [view] if view and view != "auto" else ["rear", "side"]
     return [analyze_series(series, path, kb=kb, config=config, view=v) for v in views]
@@ -137,9 +147,21 @@ def analyze_file(
     config: AnalysisConfig,
     view: str | None = None,
     fps_hz: float | None = None,
+    progress: FrameProgress | None = None,
+    cache_dir: Path | None = None,
 ) -> Recording:
-    """Read and analyse one keypoint file; errors name the file and the problem."""
-    return analyze_series(read_keypoints(path, fps_hz=fps_hz), path, kb=kb, config=config, view=view)
+    """Read and analyse one keypoint file or video; errors name the file and the problem.
+
+    A video goes through pose estimation first (MediaPipe, cached beside the outputs, see
+    :func:`glutemed.services.video.video_to_keypoints`); OpenCV and MediaPipe load only then.
+    """
+    if is_video(path):
+        from glutemed.services.video import video_to_keypoints
+
+        series = video_to_keypoints(path, progress=progress, cache_dir=cache_dir)
+    else:
+        series = read_keypoints(path, fps_hz=fps_hz)
+    return analyze_series(series, path, kb=kb, config=config, view=view)
 
 
 def analyze_series(
@@ -216,6 +238,8 @@ def _recording_dict(recording: Recording) -> dict[str, Any]:
         "n_frames": engine.series_.n_frames,
         "duration_s": engine.series_.duration_s,
         "cutoff_hz": engine.cutoff_hz_,
+        "obliquity_cutoff_hz": engine.obliquity_cutoff_hz_,
+        "pose": dict(engine.series_.meta),
         "camera_roll_deg": engine.camera_roll_deg_,
         "cadence_spm": engine.summary_.cadence_spm,
         "n_stances": engine.summary_.n_stances,

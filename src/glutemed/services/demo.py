@@ -19,12 +19,13 @@ from glutemed.core.programming import Program
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import bundled_rules
 from glutemed.reports.gait_html import write_gait_report
-from glutemed.services.analyze import Recording, analyze_file, build_result, write_outputs
+from glutemed.services.analyze import FrameProgress, Recording, analyze_file, build_result, write_outputs
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import load_intake
 from glutemed.services.program import make_program, program_to_ics, program_to_json
 
-DEMO_KEYPOINTS = "male_side.pose.json"
+DEMO_VIDEO = "male_side.mp4"
+DEMO_KEYPOINTS = "male_side.pose.json"  # the data authors' RTMPose keypoints of the same clip
 DEMO_INTAKE = "runner.yaml"
 
 
@@ -50,11 +51,20 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
-def run_demo(out_dir: Path, *, kb: KnowledgeBase, config: AnalysisConfig | None = None) -> DemoOutput:
+def run_demo(
+    out_dir: Path,
+    *,
+    kb: KnowledgeBase,
+    config: AnalysisConfig | None = None,
+    progress: FrameProgress | None = None,
+) -> DemoOutput:
     config = config or load_config()
     rules = bundled_rules()
     source = demo_dir()
-    recording = analyze_file(source / DEMO_KEYPOINTS, kb=kb, config=config)
+    (out_dir / "gait").mkdir(parents=True, exist_ok=True)
+    recording = analyze_file(
+        source / DEMO_VIDEO, kb=kb, config=config, progress=progress, cache_dir=out_dir / "gait"
+    )
     gait = build_result([recording], config)
     files = write_outputs(gait, [recording], out_dir / "gait", config)
     files.append(write_gait_report(gait, [recording], kb, out_dir / "report.html"))

@@ -1,0 +1,202 @@
+"""Open a runner's video with OpenCV (FFmpeg) and stream its frames with their real timestamps.
+
+- Containers: .mp4, .mov, .avi, .mkv. Anything else, an empty file, a file FFmpeg cannot open (a text file
+  renamed .mp4, an MP4 cut before its index) or one that decodes no frame is refused with an
+  :class:`~glutemed.io.errors.InputFileError` that names the file.
+- Truncation: when the container promises N frames and fewer than 90 % of them decode, the file is refused as
+  truncated (a few frames short is common in phone files and is only noted).
+- Timestamps: each frame's presentation time (``CAP_PROP_POS_MSEC`` right after the frame is read), so
+  variable-frame-rate phone video keeps its true timing. A timestamp that does not increase (some containers
+  report none) is replaced by the previous one plus one nominal frame period, and the count is reported.
+- Rotation: phones store portrait video as landscape plus a rotation tag. OpenCV is asked to apply it
+  (``CAP_PROP_ORIENTATION_AUTO``); if this build does not, the frames are rotated here by the tag
+  (``CAP_PROP_ORIENTATION_META``: 90, 180 or 270 degrees clockwise), so keypoints are always in the upright
+  image the viewer sees.
+- Frame rate: under 25 frames per second (the floor issue 4 sets, and the config's ``min_fps_hz``) a warning
+  says so.
+- Speed: frames are decoded on a background thread a few frames ahead of the pose model, so decoding overlaps
+  pose estimation instead of adding to it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import cv2
+
+from glutemed.io.errors import InputFileError
+from glutemed.pose import VIDEO_SUFFIXES, is_video
+from glutemed.pose.base import Frame
+
+__all__ = ["MIN_FPS_HZ", "VIDEO_SUFFIXES", "VideoInfo", "VideoReader", "fps_warning", "is_video"]
+MIN_FPS_HZ = 25.0
+TRUNCATED_BELOW_FRACTION = 0.9
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+_END = object()
+
+
+def fps_warning(fps_hz: float) -> str | None:
+    """The warning for a frame rate below :data:`MIN_FPS_HZ`, or None."""
+    if fps_hz >= MIN_FPS_HZ:
+        return None
+    return (
+        f"frame rate {fps_hz:.1f} fps is below {MIN_FPS_HZ:g} fps: foot contacts and peak angles are timed "
+        "too coarsely for a verdict; film at 60 fps if the phone allows it"
+    )
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video; sizes are of the upright (rotated) frames."""
+
+    path: Path
+    width_px: int
+    height_px: int
+    fps_nominal_hz: float
+    frame_count: int  # promised by the container; 0 when it does not say
+    rotation_deg: int
+    rotated_by: str  # "opencv", "glutemed" or "none"
+
+
+class VideoReader:
+    """Single-pass reader: ``with VideoReader(path) as video: for time_s, frame in video.frames(): ...``.
+
+    After :meth:`frames` has run to the end, ``n_frames_read``, ``times_repaired`` and ``truncated`` say
+    what happened.
+    """
+
+    def __init__(self, path: str | Path, *, prefetch: int = 8) -> None:
+        self.path = Path(path)
+        self.prefetch = max(1, prefetch)
+        _check_file(self.path)
+        self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise InputFileError(
+                self.path,
+                "cannot be opened as a video (not a video file, or a damaged or truncated one: "
+                "FFmpeg found no readable stream)",
+            )
+        self.info = self._read_info()
+        self._rotate_code = (
+            _ROTATE.get(self.info.rotation_deg) if self.info.rotated_by == "glutemed" else None
+        )
+        self.n_frames_read = 0
+        self.times_repaired = 0
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+
+    def _read_info(self) -> VideoInfo:
+        cap = self._cap
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        rotation = round(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
+        auto = bool(cap.get(cv2.CAP_PROP_ORIENTATION_AUTO))
+        width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if rotation in (90, 270) and not auto:
+            width, height = height, width
+        rotated_by = "none" if rotation not in _ROTATE else ("opencv" if auto else "glutemed")
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        count = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
+        return VideoInfo(self.path, width, height, fps, count, rotation, rotated_by)
+
+    # -- frames ------------------------------------------------------------------------------------------
+    def frames(self) -> Iterator[tuple[float, Frame]]:
+        """Yield (time_s, BGR frame) in order; raises InputFileError if nothing decodes or the file is cut."""
+        if self._worker is not None:
+            raise RuntimeError("VideoReader.frames() reads the video once; open a new reader")
+        items: queue.Queue[Any] = queue.Queue(maxsize=self.prefetch)
+        self._worker = threading.Thread(target=self._decode, args=(items, self._stop), daemon=True)
+        self._worker.start()
+        previous_s = -float("inf")
+        period_s = 1.0 / self.info.fps_nominal_hz if self.info.fps_nominal_hz > 0 else 1.0 / 30.0
+        try:
+            while (item := items.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise InputFileError(
+                        self.path, f"decoding failed after frame {self.n_frames_read}: {item}"
+                    )
+                time_s, frame = item
+                if not time_s > previous_s:
+                    time_s = previous_s + period_s if self.n_frames_read else 0.0
+                    self.times_repaired += 1
+                previous_s = time_s
+                self.n_frames_read += 1
+                yield time_s, frame
+        finally:
+            self._stop_worker()
+        self._check_complete()
+
+    def _decode(self, items: queue.Queue[Any], stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                ok, frame = self._cap.read()
+                if not ok or frame is None:
+                    break
+                time_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if self._rotate_code is not None:
+                    frame = cv2.rotate(frame, self._rotate_code)
+                _put(items, (time_s, frame), stop)
+        except Exception as exc:  # handed to the consumer, which raises it with the file name
+            _put(items, exc, stop)
+        finally:
+            _put(items, _END, stop)
+
+    def _check_complete(self) -> None:
+        if self.n_frames_read == 0:
+            raise InputFileError(self.path, "no video frame could be decoded (empty or damaged video stream)")
+        promised = self.info.frame_count
+        if promised and self.n_frames_read < TRUNCATED_BELOW_FRACTION * promised:
+            raise InputFileError(
+                self.path,
+                f"truncated or damaged: the container promises {promised} frames but only "
+                f"{self.n_frames_read} could be decoded",
+            )
+
+    # -- lifetime ----------------------------------------------------------------------------------------
+    def _stop_worker(self) -> None:
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join()
+
+    def close(self) -> None:
+        """Stop the decoding thread (if a read was left unfinished) and release the file."""
+        self._stop_worker()
+        self._cap.release()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputFileError(path, "no such file")
+    if not path.is_file():
+        raise InputFileError(path, "is not a file")
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise InputFileError(
+            path, f"not a supported video type {path.suffix!r} (expected {', '.join(sorted(VIDEO_SUFFIXES))})"
+        )
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "is empty (0 bytes)")
+
+
+def _put(items: queue.Queue[Any], item: object, stop: threading.Event) -> None:
+    """Put ``item`` unless the consumer has stopped (then drop it instead of blocking forever)."""
+    while not stop.is_set():
+        try:
+            items.put(item, timeout=0.1)
+        except queue.Full:
+            continue
+        return
