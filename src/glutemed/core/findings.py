@@ -183,6 +183,7 @@ GAIT_FAULTS: tuple[str, ...] = (
     "excess-hip-adduction",
     "overstride",
     "low-cadence",
+    "stiff-landing",
 )
 
 SIGNS: dict[str, Callable[[SignContext], Sign]] = {
