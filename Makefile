@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 # Shared libraries that OpenCV (libGL, GLib) and WeasyPrint (Pango) load; installed only when an import fails.
 debian-libs:
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends libgl1 libglib2.0-0 libpango-1.0-0 libpangoft2-1.0-0
+	apt-get install -y -qq --no-install-recommends libgl1 libglib2.0-0 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 run: $(STAMP)
 	$(BIN)/glutemed demo --out glutemed-out/demo

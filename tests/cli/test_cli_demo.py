@@ -27,4 +27,7 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report
     assert "contralateral-pelvic-drop" in report
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "overlay.mp4").stat().st_size > 10_000
+    assert "Representative and worst stance" in report
     assert not list(out.rglob("*.part"))

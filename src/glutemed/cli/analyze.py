@@ -23,7 +23,10 @@ from rich.text import Text
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.config import ConfigError, load_config
 from glutemed.io import InputFileError
-from glutemed.reports.gait_html import write_gait_report
+from glutemed.knowledge.loader import KnowledgeBase
+from glutemed.pose import is_video
+from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
+from glutemed.reports.overlay import stance_stills, write_overlay_video
 from glutemed.services.analyze import AnalysisError, Recording, analyze_path, build_result, write_outputs
 
 
@@ -83,6 +86,29 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None) -> None:
         console.print(f"Results written to {out_dir}/ (result.json, stances.csv, TRC)")
 
 
+def write_media(
+    result: dict[str, Any],
+    recordings: list[Recording],
+    kb: KnowledgeBase,
+    *,
+    report: Path | None,
+    pdf: Path | None,
+    overlay: Path | None,
+) -> None:
+    """HTML and PDF reports (with stills when a video was analysed) and the annotated video."""
+    videos = [r for r in recordings if is_video(r.path)]
+    if overlay is not None and not videos:
+        fail("--overlay needs a video input: keypoint files have no frames to draw on")
+    stills = stance_stills(videos[0].path, videos[0]) if videos and (report or pdf) else None
+    if report is not None:
+        err_console.print(f"Report written to {write_gait_report(result, recordings, kb, report, stills)}")
+    if pdf is not None:
+        html_text = render_gait_report(result, recordings, kb, stills)
+        err_console.print(f"PDF written to {write_gait_pdf(html_text, pdf)}")
+    if overlay is not None:
+        err_console.print(f"Overlay written to {write_overlay_video(videos[0].path, videos[0], overlay)}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze(
@@ -112,6 +138,15 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Print the result JSON to stdout.")] = False,
         report: Annotated[
             Path | None, typer.Option("--report", help="Write a self-contained HTML report to this file.")
+        ] = None,
+        pdf: Annotated[
+            Path | None, typer.Option("--pdf", help="Write the report as PDF to this file.")
+        ] = None,
+        overlay: Annotated[
+            Path | None,
+            typer.Option(
+                "--overlay", help="Write an annotated MP4 (skeleton, pelvis line, stances; videos only)."
+            ),
         ] = None,
     ) -> None:
         """Measure per-leg gait faults of the gluteus medius (pelvic drop, cross-over, knee valgus, ...)."""
@@ -160,8 +195,7 @@ def register(app: typer.Typer) -> None:
         result = build_result(recordings, config)
         if out is not None:
             write_outputs(result, recordings, out, config)
-        if report is not None:
-            err_console.print(f"Report written to {write_gait_report(result, recordings, kb, report)}")
+        write_media(result, recordings, kb, report=report, pdf=pdf, overlay=overlay)
         if json_out:
             print_json(result)
         else:

@@ -12,7 +12,7 @@ import html
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,7 +41,9 @@ th{background:#f3f4f6}.v{display:inline-block;padding:.05rem .45rem;border-radiu
 .box{padding:.6rem 1rem;border-left:5px solid;margin:1rem 0}.missing{background:#eff6ff;border-color:#3b82f6}
 .advice{background:#fffbeb;border-color:#f59e0b}.unverified{color:#92400e;font-weight:600}
 .note{color:#4b5563;font-size:.88rem}svg{max-width:100%;height:auto}code{font-size:.85em}
-figure{margin:1rem 0}
+figure{margin:1rem 0}.stills figure{display:inline-block;width:46%;margin:0 1% 1rem;vertical-align:top}
+.stills img{width:100%;height:auto;max-height:16cm;object-fit:contain}
+@page{size:A4;margin:1.5cm}@media print{body{margin:0;max-width:none}figure{break-inside:avoid}}
 """
 
 
@@ -352,8 +354,38 @@ def _filming_advice(result: dict[str, Any], kb: KnowledgeBase) -> str:
     return '<div class="box advice"><h3>How to film better next time</h3>' + "".join(blocks) + "</div>"
 
 
-def render_gait_report(result: dict[str, Any], recordings: Sequence[RecordingLike], kb: KnowledgeBase) -> str:
-    """The whole report as one HTML document (inline CSS and SVG, no external assets)."""
+STILL_CAPTIONS = {
+    "representative": "Representative stance: the stance of that leg whose value lies closest to the leg's median.",
+    "worst": "Worst stance: the stance with the largest value (knee flexion peak in stance for a side view, pelvic "
+    "drop peak for a rear or front view).",
+}
+
+
+def _stills(stills: Mapping[str, str] | None) -> str:
+    """Mid-stance frames with the angle drawn (PNG data URIs from ``glutemed.reports.overlay.stance_stills``)."""
+    if not stills:
+        return ""
+    figures = "".join(
+        f'<figure><img src="{_e(uri)}" alt="{_e(key)} stance"><figcaption class="note">'
+        f"{_e(STILL_CAPTIONS.get(key, key))}</figcaption></figure>"
+        for key, uri in stills.items()
+        if uri.startswith("data:image/")
+    )
+    return (
+        '<h2>Representative and worst stance</h2><div class="stills">'
+        + figures
+        + '</div><p class="note">Frames at mid-stance with the keypoints the analysis used; the angle drawn is '
+        "measured on that frame, so it can differ from the stance's peak value printed above it.</p>"
+    )
+
+
+def render_gait_report(
+    result: dict[str, Any],
+    recordings: Sequence[RecordingLike],
+    kb: KnowledgeBase,
+    stills: Mapping[str, str] | None = None,
+) -> str:
+    """The whole report as one HTML document (inline CSS, SVG and PNG stills, no external assets)."""
     if len(recordings) != len(result["recordings"]):
         raise ValueError("recordings must be the ones the result was built from, in the same order")
     title = "Running assessment — " + ", ".join(Path(r["path"]).name for r in result["recordings"])
@@ -364,6 +396,7 @@ def render_gait_report(result: dict[str, Any], recordings: Sequence[RecordingLik
         + _summary(result, kb)
         + _metrics_table(result, kb)
         + _plots(result, recordings, kb)
+        + _stills(stills)
         + _meanings(result, kb)
     )
     return (
@@ -373,21 +406,38 @@ def render_gait_report(result: dict[str, Any], recordings: Sequence[RecordingLik
     )
 
 
-def write_gait_report(
-    result: dict[str, Any], recordings: Sequence[RecordingLike], kb: KnowledgeBase, path: Path
-) -> Path:
-    """Render and write the report; it appears all at once (temporary name, then rename) or not at all."""
-    path = Path(path)
-    text = render_gait_report(result, recordings, kb)
+def _atomic_write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         tmp.chmod(0o644)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_gait_report(
+    result: dict[str, Any],
+    recordings: Sequence[RecordingLike],
+    kb: KnowledgeBase,
+    path: Path,
+    stills: Mapping[str, str] | None = None,
+) -> Path:
+    """Render and write the report; it appears all at once (temporary name, then rename) or not at all."""
+    text = render_gait_report(result, recordings, kb, stills)
+    return _atomic_write(Path(path), text.encode("utf-8"))
+
+
+def write_gait_pdf(html_text: str, path: Path) -> Path:
+    """The report as PDF (WeasyPrint renders the inline SVG and PNG); written atomically like the HTML."""
+    from weasyprint import HTML
+
+    pdf = HTML(string=html_text).write_pdf()
+    if not pdf:
+        raise OSError(f"{path}: WeasyPrint produced no PDF")
+    return _atomic_write(Path(path), bytes(pdf))

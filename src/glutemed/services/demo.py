@@ -18,7 +18,8 @@ from glutemed.config import AnalysisConfig, load_config
 from glutemed.core.programming import Program
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import bundled_rules
-from glutemed.reports.gait_html import write_gait_report
+from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
+from glutemed.reports.overlay import stance_stills, write_overlay_video
 from glutemed.services.analyze import FrameProgress, Recording, analyze_file, build_result, write_outputs
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import load_intake
@@ -67,7 +68,10 @@ def run_demo(
     )
     gait = build_result([recording], config)
     files = write_outputs(gait, [recording], out_dir / "gait", config)
-    files.append(write_gait_report(gait, [recording], kb, out_dir / "report.html"))
+    stills = stance_stills(recording.path, recording)
+    files.append(write_gait_report(gait, [recording], kb, out_dir / "report.html", stills))
+    files.append(write_gait_pdf(render_gait_report(gait, [recording], kb, stills), out_dir / "report.pdf"))
+    files.append(write_overlay_video(recording.path, recording, out_dir / "overlay.mp4"))
     intake = load_intake(source / DEMO_INTAKE)
     assessment = assess(
         intake.to_core(),

@@ -1,0 +1,140 @@
+"""Report media on the sample side-view video: annotated MP4, stance stills and the PDF report."""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from glutemed.config import load_config
+from glutemed.io import InputFileError
+from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
+from glutemed.reports.gait_html import render_gait_report, write_gait_pdf
+from glutemed.reports.overlay import choose_stances, stance_stills, write_overlay_video
+from glutemed.services.analyze import Recording, analyze_file, build_result
+
+CLIP = Path(__file__).resolve().parents[1] / "data" / "video" / "male_side_treadmill"
+VIDEO = CLIP / "male_side.mp4"
+WIDTH_PX, HEIGHT_PX = 720, 1280  # the sample video, upright
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return knowledge_base()
+
+
+@pytest.fixture(scope="module")
+def side(kb: KnowledgeBase) -> Recording:
+    """The video's stored keypoints (pixels, same frames) analysed, with the video as the recording's path."""
+    recording = analyze_file(CLIP / "male_side.pose.json", kb=kb, config=load_config())
+    return replace(recording, path=VIDEO)
+
+
+@pytest.fixture(scope="module")
+def stills(side: Recording) -> dict[str, str]:
+    return stance_stills(VIDEO, side)
+
+
+def test_overlay_has_the_input_frames_and_size(side: Recording, tmp_path: Path) -> None:
+    calls: list[tuple[int, int | None]] = []
+    out = write_overlay_video(
+        VIDEO, side, tmp_path / "overlay.mp4", max_frames=90, progress=lambda d, t: calls.append((d, t))
+    )
+    cap = cv2.VideoCapture(str(out))
+    try:
+        assert cap.isOpened()
+        size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        frames = 0
+        while cap.read()[0]:
+            frames += 1
+    finally:
+        cap.release()
+    assert size == (WIDTH_PX, HEIGHT_PX)
+    assert frames == 90
+    assert calls[-1] == (90, 90)
+    assert [p.name for p in tmp_path.iterdir()] == ["overlay.mp4"]
+
+
+def test_overlay_of_a_bad_video_leaves_no_file(side: Recording, tmp_path: Path) -> None:
+    fake = tmp_path / "in" / "fake.mp4"
+    fake.parent.mkdir()
+    fake.write_text("not a video")
+    out_dir = tmp_path / "out"
+    with pytest.raises(InputFileError):
+        write_overlay_video(fake, side, out_dir / "overlay.mp4")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_worst_stance_has_the_largest_knee_flexion(side: Recording) -> None:
+    chosen = choose_stances(side.engine)
+    values = [s.knee_flexion_peak_stance_deg for s in side.engine.stances_.stances]
+    assert chosen["worst"].value == pytest.approx(np.nanmax(values))
+    assert chosen["representative"].side == chosen["worst"].side
+
+
+def test_stills_are_pngs_of_the_video_size(stills: dict[str, str]) -> None:
+    assert set(stills) == {"representative", "worst"}
+    for uri in stills.values():
+        assert uri.startswith("data:image/png;base64,")
+        png = np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), dtype=np.uint8)
+        image = cv2.imdecode(png, cv2.IMREAD_COLOR)
+        assert image is not None
+        assert image.shape[:2] == (HEIGHT_PX, WIDTH_PX)
+
+
+def _pdf_pages(data: bytes) -> int:
+    """Page objects, also inside compressed object streams."""
+    pages = len(re.findall(rb"/Type\s*/Page\b", data))
+    for match in re.finditer(rb"stream\r?\n", data):
+        try:
+            inflated = zlib.decompressobj().decompress(data[match.end() : match.end() + 4_000_000])
+        except zlib.error:
+            continue
+        pages += len(re.findall(rb"/Type\s*/Page\b", inflated))
+    return pages
+
+
+def _replaced(box: Any, seen: Counter[str]) -> Counter[str]:
+    image = getattr(box, "replacement", None)
+    if image is not None:
+        seen[type(image).__name__] += 1
+    for child in getattr(box, "children", None) or []:
+        _replaced(child, seen)
+    return seen
+
+
+def test_pdf_report_with_stills(
+    side: Recording, kb: KnowledgeBase, stills: dict[str, str], tmp_path: Path
+) -> None:
+    result = build_result([side], load_config())
+    assert "Representative and worst stance" not in render_gait_report(result, [side], kb)
+    page = render_gait_report(result, [side], kb, stills)
+    assert "Representative and worst stance" in page
+    assert page.count("data:image/png;base64,") == 2
+    pdf = write_gait_pdf(page, tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert _pdf_pages(pdf) >= 2
+    weasyprint = pytest.importorskip("weasyprint")
+    seen: Counter[str] = Counter()
+    for sheet in weasyprint.HTML(string=page).render().pages:
+        _replaced(sheet._page_box, seen)
+    assert seen["SVGImage"] == page.count("<svg")  # every inline plot is drawn
+    assert seen["RasterImage"] == 2
+
+
+def test_failed_pdf_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(self: Path, target: Path) -> Path:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_gait_pdf("<html><body><p>x</p></body></html>", tmp_path / "report.pdf")
+    assert list(tmp_path.iterdir()) == []
