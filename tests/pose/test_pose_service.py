@@ -125,3 +125,12 @@ def test_whole_clip_gives_ground_truth_cadence_and_then_hits_the_cache(clip: Pat
     assert again.meta["cache"].startswith("hit")
     assert np.allclose(again.positions, series.positions, equal_nan=True)
     assert time.perf_counter() - start < pose_s / 5
+
+
+def test_default_cache_is_the_user_cache_not_the_video_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    where = cache_path(Path("/videos/run.mp4"), "ab" * 32, "model-1")
+    assert where.parent == tmp_path / "xdg" / "glutemed" / "keypoints"
+    assert where.name.startswith("run.abababababababab.model-1")

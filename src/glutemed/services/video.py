@@ -6,7 +6,8 @@ pose model), assembles the keypoints with their confidences and real timestamps 
 about the recording (frame rate, rotation, frames without a person, suspected person switches, warnings).
 
 Cache: the keypoints are saved as a ``glutemed.keypoints/v1`` JSON file in ``cache_dir`` (the analysis output
-folder; the video's own folder when none is given), named after the video and keyed by the video's SHA-256 and
+folder; the user's cache folder, ``$XDG_CACHE_HOME/glutemed/keypoints`` or ``~/.cache/glutemed/keypoints``, when
+none is given, so analysing a video never writes into the video's own folder), named after the video and keyed by the video's SHA-256 and
 the pose model id. A later analysis of the same file with the same model (for example with another config)
 reads that file and skips pose estimation. A cache that cannot be written is reported in the meta, never fatal.
 """
@@ -14,6 +15,7 @@ reads that file and skips pose estimation. A cache that cannot be written is rep
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,10 +43,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "glutemed" / "keypoints"
+
+
 def cache_path(video: Path, sha256: str, model_id: str, cache_dir: Path | None = None) -> Path:
     """Where the keypoints of ``video`` made by ``model_id`` are cached."""
     model = re.sub(r"[^A-Za-z0-9.-]+", "_", model_id)
-    return (cache_dir or video.parent) / f"{video.stem}.{sha256[:16]}.{model}{CACHE_SUFFIX}"
+    return (cache_dir or user_cache_dir()) / f"{video.stem}.{sha256[:16]}.{model}{CACHE_SUFFIX}"
 
 
 def default_estimator() -> PoseEstimator:
