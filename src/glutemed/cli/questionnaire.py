@@ -139,7 +139,9 @@ def _where(q: Question) -> str:
 def _ask(q: Question, console: Console, stream: TextIO | None) -> Any:
     while True:
         default: Any = ... if q.default is None else q.default  # Ellipsis: no default, an answer is needed
-        answer = Prompt.ask(q.text, console=console, default=default, stream=stream)
+        answer = Prompt.ask(
+            q.text, console=console, default=default, show_default=bool(q.default), stream=stream
+        )
         try:
             return check_answer(q, answer or "")
         except ValidationError as exc:
