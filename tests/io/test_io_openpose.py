@@ -45,7 +45,7 @@ def test_needs_fps_and_files(tmp_path: Path) -> None:
     folder = _folder(tmp_path, [[_person(1.0)], [_person(1.0)]])
     with pytest.raises(InputFileError, match="give fps_hz"):
         read_openpose_folder(folder, fps_hz=0.0)
-    with pytest.raises(InputFileError, match="give fps_hz"):
+    with pytest.raises(InputFileError, match="give it with --fps"):
         read_keypoints(folder)
     empty = tmp_path / "none"
     empty.mkdir()
