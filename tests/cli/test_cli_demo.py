@@ -30,4 +30,8 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     assert (out / "overlay.mp4").stat().st_size > 10_000
     assert "Representative and worst stance" in report
+    assert (out / "program.pdf").read_bytes().startswith(b"%PDF")
+    handout = (out / "program.html").read_text(encoding="utf-8")
+    assert "<h2>Phase 1:" in handout
+    assert "What the assessment found" in handout
     assert not list(out.rglob("*.part"))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import analyze, assess, demo, knowledge, load, tour
+from glutemed.cli import analyze, assess, demo, knowledge, load, questionnaire, tour
 
 app = typer.Typer(
     name="glutemed",
@@ -43,6 +43,7 @@ assess.register(app)
 load.register(app)
 demo.register(app)
 tour.register(app)
+questionnaire.register(app)
 
 
 def main() -> None:

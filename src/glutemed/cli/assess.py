@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from glutemed.cli.common import EXIT_DATA, console, fail, load_kb, print_json
+from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.core.programming import Program
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import Rules, RulesError, bundled_rules
+from glutemed.reports.program_html import write_program_handout, write_program_pdf
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import (
     InputFileError,
@@ -152,6 +153,10 @@ def program_command(
     start: Annotated[
         str | None, typer.Option(help="First week of the calendar, YYYY-MM-DD (default: today).")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the printable program handout as HTML.")
+    ] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the program handout as PDF.")] = None,
 ) -> None:
     """Build the staged program: phases, doses, pre-run routine, running cues, what to avoid, calendar."""
     result, kb, rules = _run_assessment(intake, tests, gait, load)
@@ -174,6 +179,10 @@ def program_command(
         except ValueError:
             fail(f"--start: '{start}' is not a date of the form YYYY-MM-DD")
         ics.write_text(program_to_ics(program, start=first), encoding="utf-8")
+    if html is not None:
+        err_console.print(f"Handout written to {write_program_handout(program, result, kb, html)}")
+    if pdf is not None:
+        err_console.print(f"PDF handout written to {write_program_pdf(program, result, kb, pdf)}")
     if json_out:
         print_json(
             {

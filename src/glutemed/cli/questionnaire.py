@@ -32,6 +32,7 @@ from glutemed.services.intake_schema import (
 )
 
 Kind = Literal["text", "number", "choice", "list"]
+MAX_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ QUESTIONS: tuple[Question, ...] = (
         "list",
         "none",
     ),
-    Question("availability", "sessions_per_week", "Strength sessions you can do per week (1-7)", "number", "2"),
+    Question(
+        "availability", "sessions_per_week", "Strength sessions you can do per week (1-7)", "number", "2"
+    ),
     Question("availability", "minutes_per_session", "Minutes per strength session", "number", "20"),
     Question(None, "goals", "Your goals, separated by ';' (optional)", "list", ""),
 )
@@ -110,9 +113,10 @@ SECTIONS: dict[str | None, type[BaseModel]] = {
 def field_adapter(section: str | None, field: str) -> TypeAdapter[Any]:
     """A validator for one intake field with the type and bounds its pydantic model declares."""
     info = SECTIONS[section].model_fields[field]
+    annotation: Any = info.annotation
     if not info.metadata:
-        return TypeAdapter(info.annotation)
-    annotated: Any = Annotated.__class_getitem__((info.annotation, *info.metadata))  # type: ignore[attr-defined]
+        return TypeAdapter(annotation)
+    annotated: Any = Annotated.__class_getitem__((annotation, *info.metadata))  # type: ignore[attr-defined]
     return TypeAdapter(annotated)
 
 
@@ -137,16 +141,18 @@ def _where(q: Question) -> str:
 
 
 def _ask(q: Question, console: Console, stream: TextIO | None) -> Any:
-    while True:
+    for _ in range(MAX_TRIES):
         default: Any = ... if q.default is None else q.default  # Ellipsis: no default, an answer is needed
         answer = Prompt.ask(
             q.text, console=console, default=default, show_default=bool(q.default), stream=stream
         )
+        text = (answer or "").strip()
         try:
-            return check_answer(q, answer or "")
+            return check_answer(q, text if text or q.default is None else q.default)
         except ValidationError as exc:
             why = "; ".join(err["msg"] for err in exc.errors())
             console.print(f"[red]{_where(q)}: {why}. Please answer again.[/]")
+    raise InputFileError(f"questionnaire: {_where(q)}: no valid answer after {MAX_TRIES} tries")
 
 
 def ask_intake(console: Console, *, stream: TextIO | None = None) -> dict[str, Any]:
@@ -162,7 +168,9 @@ def ask_intake(console: Console, *, stream: TextIO | None = None) -> dict[str, A
             continue
         target = data if q.section is None else data.setdefault(q.section, {})
         target[q.field] = value
-    console.print("[bold]Red flags[/] — a yes to any of these stops the program until a clinician has looked.")
+    console.print(
+        "[bold]Red flags[/] — a yes to any of these stops the program until a clinician has looked."
+    )
     data["red_flags"] = {
         key: bool(Confirm.ask(text, console=console, default=False, stream=stream)) for key, text in RED_FLAGS
     }

@@ -34,7 +34,9 @@ def read_keypoints(path: str | Path, *, fps_hz: float | None = None) -> Keypoint
         raise InputFileError(path, "no such file or folder")
     if path.is_dir():
         if fps_hz is None:
-            raise InputFileError(path, "an OpenPose folder carries no frame rate; give it with --fps (fps_hz in Python)")
+            raise InputFileError(
+                path, "an OpenPose folder carries no frame rate; give it with --fps (fps_hz in Python)"
+            )
         return read_openpose_folder(path, fps_hz=fps_hz)
     suffix = path.suffix.lower()
     if suffix == ".trc":

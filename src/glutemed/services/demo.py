@@ -20,6 +20,7 @@ from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import bundled_rules
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
 from glutemed.reports.overlay import stance_stills, write_overlay_video
+from glutemed.reports.program_html import write_program_handout, write_program_pdf
 from glutemed.services.analyze import FrameProgress, Recording, analyze_file, build_result, write_outputs
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import load_intake
@@ -93,6 +94,8 @@ def run_demo(
             )
         )
         files.append(_write_text(out_dir / "program.ics", program_to_ics(program, start=dt.date.today())))
+        files.append(write_program_handout(program, assessment, kb, out_dir / "program.html"))
+        files.append(write_program_pdf(program, assessment, kb, out_dir / "program.pdf"))
     return DemoOutput(
         out_dir=out_dir,
         gait=gait,
