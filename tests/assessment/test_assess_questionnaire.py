@@ -23,6 +23,14 @@ ANSWERS = [
     "3",  # runs per week
     "165",  # minutes per week
     "",  # pace: optional
+    "road, trail",  # surfaces
+    "no",  # new shoes
+    "yes",  # hills or stairs
+    "",  # change-of-direction sports: none
+    "8",  # hours sitting
+    "1",  # hours standing
+    "no",  # hangs on one hip
+    "ITB syndrome 2022",  # injury history
     "lateral-hip",
     "right",
     "2",  # pain at rest
@@ -38,6 +46,10 @@ ANSWERS = [
 ]
 
 
+NO_CHANGES = ["n", "n", "n"]  # distance, speed, frequency have not gone up
+DISTANCE_UP = ["y", "30", "3", "n", "n"]  # distance up 30 % three weeks ago
+
+
 def _run(answers: list[str], red_flags: list[str]) -> tuple[dict[str, object], str]:
     out = io.StringIO()
     console = Console(file=out, width=200, color_system=None)
@@ -46,7 +58,7 @@ def _run(answers: list[str], red_flags: list[str]) -> tuple[dict[str, object], s
 
 
 def test_questionnaire_reasks_bad_answers_and_saves_loadable_yaml(tmp_path: Path) -> None:
-    data, shown = _run(ANSWERS, ["n"] * len(RED_FLAGS))
+    data, shown = _run(ANSWERS, [*DISTANCE_UP, *["n"] * len(RED_FLAGS)])
     assert "runner.mass_kg" in shown
     assert "symptoms.pain_running_0_10" in shown
     assert shown.count("Pain while running") == 2
@@ -59,11 +71,16 @@ def test_questionnaire_reasks_bad_answers_and_saves_loadable_yaml(tmp_path: Path
     assert [e.value for e in intake.availability.equipment] == ["mini-band", "step"]
     assert intake.goals == ["run 10 km without pain", "sleep on the right side"]
     assert not any(intake.red_flags.model_dump().values())
+    assert intake.context.hills_or_stairs is True
+    assert intake.context.surfaces == ["road", "trail"]
+    assert intake.lifestyle.sitting_h_per_day == 8
+    assert intake.injury_history == ["ITB syndrome 2022"]
+    assert [(c.kind, c.change_pct, c.weeks_ago) for c in intake.recent_changes] == [("distance", 30, 3)]
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["name"] == "Runner Q"
 
 
 def test_questionnaire_records_red_flags(tmp_path: Path) -> None:
-    data, _ = _run(ANSWERS, ["n", "n", "y", "n", "n", "n"])
+    data, _ = _run(ANSWERS, [*NO_CHANGES, "n", "n", "y", "n", "n", "n"])
     intake = load_intake(save_intake(data, tmp_path / "flags.yaml"))
     assert intake.red_flags.fever is True
 

@@ -22,8 +22,11 @@ from glutemed.knowledge.models import Equipment, PainRegion
 from glutemed.reports.gait_html import _atomic_write
 from glutemed.services.intake_schema import (
     AvailabilityIn,
+    ChangeIn,
+    ContextIn,
     InputFileError,
     IntakeIn,
+    LifestyleIn,
     RedFlagsIn,
     RunnerIn,
     RunningIn,
@@ -59,6 +62,24 @@ QUESTIONS: tuple[Question, ...] = (
     Question("running", "minutes_per_week", "Running time per week (minutes)"),
     Question("running", "pace_min_per_km", "Usual easy pace (min/km, optional)", "number", ""),
     Question(
+        "context", "surfaces", "Surfaces you run on, comma-separated (e.g. road, trail, track)", "list", ""
+    ),
+    Question("context", "footwear_change", "Changed running shoes recently (yes/no)", "choice", "no"),
+    Question("context", "hills_or_stairs", "Much hill or stair running (yes/no)", "choice", "no"),
+    Question(
+        "context",
+        "change_of_direction_sports",
+        "Other sports with changes of direction, comma-separated (blank: none)",
+        "list",
+        "",
+    ),
+    Question("lifestyle", "sitting_h_per_day", "Hours sitting per day", "number", "0"),
+    Question("lifestyle", "standing_h_per_day", "Hours standing per day", "number", "0"),
+    Question(
+        "lifestyle", "stands_hung_on_one_hip", "Do you stand hanging on one hip (yes/no)", "choice", "no"
+    ),
+    Question(None, "injury_history", "Past running injuries, separated by ';' (blank: none)", "list", ""),
+    Question(
         "symptoms",
         "regions",
         f"Where does it hurt? Comma-separated from: {_options([r.value for r in PainRegion])} (blank: nowhere)",
@@ -91,6 +112,12 @@ QUESTIONS: tuple[Question, ...] = (
     Question(None, "goals", "Your goals, separated by ';' (optional)", "list", ""),
 )
 
+CHANGE_QUESTIONS: tuple[Question, ...] = (
+    Question("recent_change", "change_pct", "By how many percent did it go up (e.g. 30)"),
+    Question("recent_change", "weeks_ago", "How many weeks ago (optional)", "number", ""),
+)
+CHANGE_KINDS = ("distance", "speed", "frequency")
+
 RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("night_pain_unrelated_to_position", "Pain at night that does not change with your position?"),
     ("unexplained_weight_loss", "Weight loss you cannot explain?"),
@@ -106,6 +133,9 @@ SECTIONS: dict[str | None, type[BaseModel]] = {
     "running": RunningIn,
     "symptoms": SymptomsIn,
     "availability": AvailabilityIn,
+    "context": ContextIn,
+    "lifestyle": LifestyleIn,
+    "recent_change": ChangeIn,
     "red_flags": RedFlagsIn,
 }
 
@@ -124,7 +154,7 @@ def _raw(q: Question, answer: str) -> Any:
     """The answer as the type pydantic should see; blank optional answers become None or []."""
     text = answer.strip()
     if q.kind == "list":
-        sep = ";" if q.field == "goals" else ","
+        sep = ";" if q.field in {"goals", "injury_history"} else ","
         return [part.strip() for part in text.split(sep) if part.strip()]
     return text or None
 
@@ -155,6 +185,26 @@ def _ask(q: Question, console: Console, stream: TextIO | None) -> Any:
     raise InputFileError(f"questionnaire: {_where(q)}: no valid answer after {MAX_TRIES} tries")
 
 
+def ask_recent_changes(console: Console, stream: TextIO | None) -> list[dict[str, Any]]:
+    """Recent rises in running distance, speed or frequency: the load spikes the assessment looks for."""
+    changes: list[dict[str, Any]] = []
+    for kind in CHANGE_KINDS:
+        if not Confirm.ask(
+            f"Has your running {kind} gone up in the last weeks?",
+            console=console,
+            default=False,
+            stream=stream,
+        ):
+            continue
+        change: dict[str, Any] = {"kind": kind}
+        for q in CHANGE_QUESTIONS:
+            value = _ask(q, console, stream)
+            if value is not None:
+                change[q.field] = value
+        changes.append(change)
+    return changes
+
+
 def ask_intake(console: Console, *, stream: TextIO | None = None) -> dict[str, Any]:
     """Ask every question (re-asking bad answers) and return intake data that ``load_intake`` accepts.
 
@@ -168,6 +218,7 @@ def ask_intake(console: Console, *, stream: TextIO | None = None) -> dict[str, A
             continue
         target = data if q.section is None else data.setdefault(q.section, {})
         target[q.field] = value
+    data["recent_changes"] = ask_recent_changes(console, stream)
     console.print(
         "[bold]Red flags[/] — a yes to any of these stops the program until a clinician has looked."
     )
