@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
+from glutemed.core.clinical_scoring import TestScore
 from glutemed.core.programming import Program
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import Rules, RulesError, bundled_rules
@@ -230,10 +231,12 @@ def progress_command(
     if not book.sessions:
         fail(f"{logbook}: no sessions logged yet; use `glutemed log` first")
     program = None
+    scores: tuple[TestScore, ...] = ()
     if intake is not None:
         result, kb, rules = _run_assessment(intake, tests, None, None)
         program = make_program(result, kb, rules)
-    decisions, prompts = progress(book.sessions[-1].to_core(), kb, rules, program)
+        scores = result.scores
+    decisions, prompts = progress(book.sessions[-1].to_core(), kb, rules, program, scores)
     if json_out:
         print_json(
             {"date": book.sessions[-1].date, "decisions": [d.__dict__ for d in decisions], "phase": prompts}

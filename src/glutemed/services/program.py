@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
+from glutemed.core.clinical_scoring import TestScore
 from glutemed.core.programming import (
     ConditionView,
     DoseView,
@@ -164,10 +165,36 @@ def targets(kb: KnowledgeBase) -> dict[str, Target]:
     }
 
 
+STRENGTH_PHASE = "isolated-strength"
+STRENGTH_TESTS = ("hip-abduction-dynamometry", "hip-abduction-deficit")
+
+
+def strength_criterion(scores: tuple[TestScore, ...]) -> tuple[bool | None, str]:
+    """The isolated-strength exit test: hip abduction within one SD of the norm and a deficit of 25 % or less.
+
+    None when the dynamometry re-test is missing, so the phase cannot be closed on exercise logs alone.
+    """
+    relevant = [s for s in scores if s.test_id in STRENGTH_TESTS]
+    if not any(s.test_id == STRENGTH_TESTS[0] for s in relevant):
+        return None, "re-test hip abduction strength (hand-held dynamometry) before leaving this phase"
+    below = [f"{s.test_id} {s.side or ''}".strip() for s in relevant if s.positive]
+    if below:
+        return False, f"strength not yet at the exit criterion: {', '.join(below)}"
+    return True, "hip abduction strength meets the exit criterion (norm within 1 SD, deficit at most 25 %)"
+
+
 def progress(
-    session: SessionLog, kb: KnowledgeBase, rules: Rules, program: Program | None = None
+    session: SessionLog,
+    kb: KnowledgeBase,
+    rules: Rules,
+    program: Program | None = None,
+    scores: tuple[TestScore, ...] = (),
 ) -> tuple[list[Decision], list[str]]:
-    """Per-exercise decisions for one logged session, and phase-change prompts when a program is given."""
+    """Per-exercise decisions for one logged session, and phase-change prompts when a program is given.
+
+    A phase closes when every exercise earns 'progress'; the isolated-strength phase also needs the
+    dynamometry re-test to meet the strength criterion (from ``scores``, the latest clinical test scores).
+    """
     decisions = decide_session(session, targets(kb), rules.progression_rules())
     prompts: list[str] = []
     if program is not None:
@@ -176,6 +203,10 @@ def progress(
             ids = tuple(p.exercise_id for p in phase.exercises)
             if logged & set(ids):
                 ready, text = phase_ready(decisions, ids)
+                if ready and phase.id == STRENGTH_PHASE:
+                    strong, why = strength_criterion(scores)
+                    ready = strong is True
+                    text = f"{text}; {why}"
                 prompts.append(f"{phase.name}: {text}")
                 if ready:
                     break
