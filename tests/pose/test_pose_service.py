@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -107,9 +106,7 @@ def test_low_frame_rate_video_is_warned_about(tmp_path: Path, make_video, real_f
 
 @pytest.mark.slow
 def test_whole_clip_gives_ground_truth_cadence_and_then_hits_the_cache(clip: Path, tmp_path: Path) -> None:
-    start = time.perf_counter()
     series = video_to_keypoints(clip, cache_dir=tmp_path)
-    pose_s = time.perf_counter() - start
     assert series.n_frames == 360
     assert series.units == "pixel"
     assert series.meta["detected_fraction"] == "1.0000"
@@ -118,13 +115,11 @@ def test_whole_clip_gives_ground_truth_cadence_and_then_hits_the_cache(clip: Pat
     engine = GaitEngine().analyze(series)
     assert engine.view_.value == "side"
     assert abs(engine.summary_.cadence_spm - GROUND_TRUTH_CADENCE_SPM) <= 0.5
-    spy = CountingEstimator(MediaPipePose())
-    start = time.perf_counter()
+    spy = CountingEstimator(MediaPipePose())  # counts frames: a cache hit runs no pose estimation at all
     again = video_to_keypoints(clip, cache_dir=tmp_path, estimator=spy)
     assert spy.frames_seen == 0
     assert again.meta["cache"].startswith("hit")
     assert np.allclose(again.positions, series.positions, equal_nan=True)
-    assert time.perf_counter() - start < pose_s / 5
 
 
 def test_default_cache_is_the_user_cache_not_the_video_folder(
