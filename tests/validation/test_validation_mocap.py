@@ -6,7 +6,8 @@ rear (pelvic drop, hip adduction) and left side (knee flexion), 4 m away at hip 
 pixel noise and 5 % dropped frames. Engine stances are matched to force strikes of the same foot by strike time.
 Targets (issue 3): median absolute error of pelvic drop <= 1.0 deg, hip adduction <= 2 deg, knee flexion <= 3
 deg, foot strike within one frame at 60 fps (1/60 s, asserted here at every frame rate), cadence within 0.5 %.
-Where a target is missed the bound asserted is the measured one, and docs/validation.md says so.
+Where a target is missed the bound asserted is the measured one, and docs/validation.md says so (only the
+strike timing of the clean 30 fps rear view, by 0.5 ms).
 """
 
 from __future__ import annotations
@@ -30,14 +31,6 @@ CONDITIONS = {
     "field-2px": {"roll_deg": 3.0, "pitch_deg": -3.0, "yaw_deg": 3.0, "noise_px": 2.0, "drop_fraction": 0.05},
 }
 TARGET_DEG = {"pelvic_drop_peak_deg": 1.0, "hip_adduction_peak_deg": 2.0, "knee_flexion_peak_stance_deg": 3.0}
-# Targets missed, with the measured median absolute error (rounded up) asserted instead; see docs/validation.md.
-# Pelvic drop at 30 fps measured 1.240 and 1.350 deg (1.242 and 1.369 before the obliquity low-pass); the
-# bounds leave 0.01-0.03 deg for numerical differences between numpy/scipy builds, and docs/validation.md
-# reports the misses.
-MISSED_DEG = {
-    ("pelvic_drop_peak_deg", "field-1.5px", 30.0): 1.25,
-    ("pelvic_drop_peak_deg", "field-2px", 30.0): 1.38,
-}
 STRIKE_TARGET_S = 1.0 / 60.0
 MISSED_STRIKE_S = {(View.REAR, "clean", 30.0): 0.0175}  # 17.2 ms measured: the 6 Hz filter at 30 fps
 CADENCE_TARGET_PCT = 0.5
@@ -74,8 +67,7 @@ def test_angles_timing_and_cadence(
     res = results[(view, condition, fps_hz)]
     assert res.n_matched >= MIN_MATCHED_FRACTION * res.n_truth
     for metric in res.abs_error_deg:
-        bound = MISSED_DEG.get((metric, condition, fps_hz), TARGET_DEG[metric])
-        assert res.median_abs(metric) <= bound, metric
+        assert res.median_abs(metric) <= TARGET_DEG[metric], metric
     strike_bound_s = MISSED_STRIKE_S.get((view, condition, fps_hz), STRIKE_TARGET_S)
     assert res.strike_median_abs_frames / fps_hz <= strike_bound_s
     assert res.cadence_error_pct <= CADENCE_TARGET_PCT
@@ -97,3 +89,10 @@ def test_pelvic_obliquity_is_low_passed_at_three_times_the_step_frequency(
         res = results[(View.REAR, "field-2px", fps_hz)]
         assert res.obliquity_cutoff_hz == pytest.approx(res.cadence_engine_spm / 20.0)
         assert res.obliquity_cutoff_hz == pytest.approx(8.56, abs=0.01)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pelvic_drop_target_holds_for_other_noise_draws(trial: Trial, seed: int) -> None:
+    """The hardest case (30 fps, 2 px) with noise seeds other than the table's: eight seeds gave 0.35-0.74 deg."""
+    res = score(trial, Setup(View.REAR, 30.0, seed=seed, **CONDITIONS["field-2px"]))  # type: ignore[arg-type]
+    assert res.median_abs("pelvic_drop_peak_deg") <= TARGET_DEG["pelvic_drop_peak_deg"]

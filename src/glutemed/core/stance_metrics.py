@@ -6,13 +6,15 @@ Angles are sampled at event times by linear interpolation between frames ("at st
 the frames from strike to toe off, and "midstance" is the time halfway between strike and toe off.
 Lengths in centimetres need a scale (metres per series unit): metric series carry their own, pixel series
 need ``scale_m_per_unit``, otherwise those metrics are NaN.
-Pelvic obliquity gets a second, lower low-pass before its stance peak is taken (``obliquity_cutoff_hz``).
+Pelvic obliquity gets a second, lower low-pass (``obliquity_cutoff_hz``), and its stance peak and midstance
+value are read from a fit of the leg's average stance shape (``glutemed.core.stance_template``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from functools import partial
 
 import numpy as np
 
@@ -20,6 +22,7 @@ from glutemed.core import kinematics as kin
 from glutemed.core.events import GaitEvents, Side, Stance
 from glutemed.core.filters import lowpass_signal
 from glutemed.core.series import FloatArray, KeypointSeries
+from glutemed.core.stance_template import StanceRise, fit_stance_rises
 from glutemed.core.view import View
 
 UNIT_TO_M = {"m": 1.0, "mm": 0.001}
@@ -156,7 +159,9 @@ def _other(side: Side) -> Side:
     return "right" if side == "left" else "left"
 
 
-def _frontal(b: _Body, st: Stance, events: GaitEvents, scale_m: float) -> dict[str, float | bool | None]:
+def _frontal(
+    b: _Body, st: Stance, events: GaitEvents, scale_m: float, rise: StanceRise | None
+) -> dict[str, float | bool | None]:
     side, other = st.side, _other(st.side)
     hip, contra = b(f"{side}_hip"), b(f"{other}_hip")
     knee, ankle = b(f"{side}_knee"), b(f"{side}_ankle")
@@ -188,8 +193,8 @@ def _frontal(b: _Body, st: Stance, events: GaitEvents, scale_m: float) -> dict[s
     pelvis_width = _at(pelvis, b.t, t_fs)
     at_strike = _at(obliquity, b.t, t_fs)
     return {
-        "pelvic_drop_peak_deg": _peak(obliquity, st) - at_strike,
-        "pelvic_drop_midstance_deg": _at(obliquity, b.t, mid_t) - at_strike,
+        "pelvic_drop_peak_deg": rise.peak if rise else _peak(obliquity, st) - at_strike,
+        "pelvic_drop_midstance_deg": rise.midstance if rise else _at(obliquity, b.t, mid_t) - at_strike,
         "hip_adduction_peak_deg": _peak(adduction, st),
         "knee_fppa_peak_deg": _peak(fppa, st),
         "step_width_cm": width * scale_m * 100.0,
@@ -264,14 +269,21 @@ def compute_stance_metrics(
         "trunk_lean_forward_deg",
         "vertical_oscillation_cm",
     )
+    rises: dict[int, StanceRise | None] = {}
+    if view is not View.SIDE:
+        for side in ("left", "right"):
+            idx = [i for i, st in enumerate(events.stances) if st.side == side]
+            windows = [(events.stances[i].strike_time_s, events.stances[i].toe_off_time_s) for i in idx]
+            obliquity = body.memo(f"obliquity_{side}", partial(body.obliquity, side))
+            rises.update(zip(idx, fit_stance_rises(obliquity, body.t, windows), strict=True))
     out = []
-    for st in events.stances:
+    for i, st in enumerate(events.stances):
         values: dict[str, float | bool | None] = dict.fromkeys(frontal_names + sagittal_names, float("nan"))
         values["crossover"] = None
         if view is View.SIDE:
             values.update(_sagittal(body, st, scale_m, fwd))
         else:
-            values.update(_frontal(body, st, events, scale_m))
+            values.update(_frontal(body, st, events, scale_m, rises.get(i)))
         out.append(
             StanceMetrics(
                 side=st.side,
