@@ -41,6 +41,7 @@ def test_partial_file_keeps_defaults(tmp_path: Path) -> None:
     [
         ("[input]\nview = 'top'\n", "input.view"),
         ("[filter]\nmax_gap_s = -1\n", "filter.max_gap_s"),
+        ("[input]\ncamera_roll_deg = 50\n", "input.camera_roll_deg"),
         ("[output]\ncolour = true\n", "output.colour"),
         ("[input\n", "not valid TOML"),
     ],

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import analyze, assess, demo, knowledge, load, questionnaire, tour
+from glutemed.cli import analyze, assess, demo, knowledge, level, load, questionnaire, tour
 
 app = typer.Typer(
     name="glutemed",
@@ -44,6 +44,7 @@ load.register(app)
 demo.register(app)
 tour.register(app)
 questionnaire.register(app)
+level.register(app)
 
 
 def main() -> None:

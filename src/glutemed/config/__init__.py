@@ -21,6 +21,7 @@ class _Section(BaseModel):
 class InputConfig(_Section):
     view: Literal["auto", "rear", "front", "side"] = "auto"
     scale_m_per_unit: float = Field(default=0.0, ge=0.0)
+    camera_roll_deg: float = Field(default=0.0, ge=-45.0, le=45.0)
 
 
 class FilterConfig(_Section):

@@ -25,6 +25,7 @@ from glutemed.core.filters import (
     lowpass,
     repair_left_right,
 )
+from glutemed.core.level import derotate
 from glutemed.core.quality import QualityReport, assess_quality
 from glutemed.core.series import KeypointSeries, SeriesError
 from glutemed.core.stance_metrics import GaitMetrics, compute_stance_metrics
@@ -52,7 +53,8 @@ class GaitEngine:
     stances_: GaitMetrics
     summary_: GaitSummary
     quality_: QualityReport
-    camera_roll_deg_: float
+    camera_roll_deg_: float  # estimated from the body, after any known roll was removed
+    roll_corrected_deg_: float | None  # the known roll removed first (None: none given, or 3-D input)
     cutoff_hz_: float
     obliquity_cutoff_hz_: float
 
@@ -66,6 +68,7 @@ class GaitEngine:
         cutoff_hz: float | None = None,
         filter_order: int = 4,
         obliquity_cutoff_hz: float | None = None,
+        camera_roll_deg: float | None = None,
     ) -> None:
         self.max_gap_s = max_gap_s
         self.fill_method = fill_method
@@ -75,6 +78,8 @@ class GaitEngine:
         self.filter_order = filter_order
         # None: from the cadence (stance_metrics.default_obliquity_cutoff_hz); NaN: no extra obliquity filter
         self.obliquity_cutoff_hz = obliquity_cutoff_hz
+        # a known camera roll (deg, glutemed.core.level sign) removed from 2-D keypoints first; None = unknown
+        self.camera_roll_deg = camera_roll_deg
 
     def _clean(self, series: KeypointSeries) -> KeypointSeries:
         missing = [n for n in REQUIRED if n not in series.names]
@@ -90,9 +95,13 @@ class GaitEngine:
         self, series: KeypointSeries, *, view: View | None = None, scale_m_per_unit: float | None = None
     ) -> GaitEngine:
         """Run the whole chain on ``series``; ``view`` skips detection, ``scale_m_per_unit`` enables cm."""
+        self.roll_corrected_deg_ = None
         if series.dims == 3:
             view = view or View.REAR
             series = project_to_view(series, view)
+        elif self.camera_roll_deg is not None:
+            series = derotate(series, self.camera_roll_deg)
+            self.roll_corrected_deg_ = self.camera_roll_deg
         cleaned = self._clean(series)
         if view is None:
             self.view_detection_ = detect_view(cleaned)

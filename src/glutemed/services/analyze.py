@@ -174,6 +174,7 @@ def analyze_series(
         max_gap_s=config.filter.max_gap_s,
         cutoff_hz=config.filter.cutoff_hz or None,
         filter_order=config.filter.order,
+        camera_roll_deg=config.input.camera_roll_deg or None,
     )
     try:
         engine.analyze(
@@ -241,6 +242,7 @@ def _recording_dict(recording: Recording) -> dict[str, Any]:
         "obliquity_cutoff_hz": engine.obliquity_cutoff_hz_,
         "pose": dict(engine.series_.meta),
         "camera_roll_deg": engine.camera_roll_deg_,
+        "camera_roll_corrected_deg": engine.roll_corrected_deg_,
         "cadence_spm": engine.summary_.cadence_spm,
         "n_stances": engine.summary_.n_stances,
         "quality": asdict(engine.quality_) | {"overall": engine.quality_.overall},
