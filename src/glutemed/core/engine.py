@@ -3,7 +3,8 @@
 In the gaitmap style: ``__init__`` only stores parameters (all defaulted), ``analyze`` does the work and
 returns ``self``, results are attributes ending in ``_``. The chain is
 
-    gap fill -> left/right repair -> zero-lag low-pass -> view (given or detected) -> events
+    [known camera roll removed] -> [uneven frame times put on an even grid (core.timing)]
+    -> gap fill -> left/right repair -> zero-lag low-pass -> view (given or detected) -> events
              -> per-stance metrics -> per-leg summary -> quality
 
 Pelvic obliquity gets a second low-pass at three times the step frequency before its stance peak is taken
@@ -30,6 +31,7 @@ from glutemed.core.quality import QualityReport, assess_quality
 from glutemed.core.series import KeypointSeries, SeriesError
 from glutemed.core.stance_metrics import GaitMetrics, compute_stance_metrics
 from glutemed.core.summary import GaitSummary, summarize
+from glutemed.core.timing import is_uneven, to_even_grid
 from glutemed.core.view import View, ViewDetection, detect_view, project_to_view
 
 # Shoulders are optional: without them the trunk-lean metrics are missing (NaN), nothing else.
@@ -55,6 +57,9 @@ class GaitEngine:
     quality_: QualityReport
     camera_roll_deg_: float  # estimated from the body, after any known roll was removed
     roll_corrected_deg_: float | None  # the known roll removed first (None: none given, or 3-D input)
+    resampled_from_frames_: (
+        int | None
+    )  # frames of uneven (variable-rate) input put on an even grid; else None
     cutoff_hz_: float
     obliquity_cutoff_hz_: float
 
@@ -102,6 +107,10 @@ class GaitEngine:
         elif self.camera_roll_deg is not None:
             series = derotate(series, self.camera_roll_deg)
             self.roll_corrected_deg_ = self.camera_roll_deg
+        self.resampled_from_frames_ = None
+        if is_uneven(series.times_s):
+            self.resampled_from_frames_ = series.n_frames
+            series = to_even_grid(series, max_gap_s=self.max_gap_s)
         cleaned = self._clean(series)
         if view is None:
             self.view_detection_ = detect_view(cleaned)

@@ -3,17 +3,27 @@
 - Containers: .mp4, .mov, .avi, .mkv. Anything else, an empty file, a file FFmpeg cannot open (a text file
   renamed .mp4, an MP4 cut before its index) or one that decodes no frame is refused with an
   :class:`~glutemed.io.errors.InputFileError` that names the file.
-- Truncation: when the container promises N frames and fewer than 90 % of them decode, the file is refused as
-  truncated (a few frames short is common in phone files and is only noted).
-- Timestamps: each frame's presentation time (``CAP_PROP_POS_MSEC`` right after the frame is read), so
-  variable-frame-rate phone video keeps its true timing. A timestamp that does not increase (some containers
-  report none) is replaced by the previous one plus one nominal frame period, and the count is reported.
+- Truncation: a file is refused as truncated when fewer than 90 % of the frames the container promises decode
+  *and* the decoded frames end before 90 % of its duration (a few frames short is common in phone files and is
+  only noted). The time test matters for variable frame rate: a container without a frame index (Matroska)
+  lets FFmpeg estimate the count as duration x a guessed rate, which can far exceed the frames really there.
+  Without usable timestamps the frame count alone decides.
+- Timestamps: each frame's presentation time (``CAP_PROP_POS_MSEC`` right after the frame is read, relative to
+  the stream's start), so variable-frame-rate phone video keeps its true timing (checked against the written
+  pts of ``tests/data/video/vfr``: within 1 microsecond in MP4, the 1 ms rounding of Matroska). A timestamp
+  that does not increase (some containers report none) is replaced by the previous one plus one nominal frame
+  period, and the count is reported.
+- Nominal rate: what the container states (for variable frame rate MP4, the mean rate). A stated rate of
+  1000 fps or more is no camera's: it is FFmpeg reporting the Matroska 1 ms time base of a track that states no
+  frame duration; then the nominal rate and the frame count (estimated from it) are given as 0, unknown.
 - Rotation: phones store portrait video as landscape plus a rotation tag. OpenCV is asked to apply it
   (``CAP_PROP_ORIENTATION_AUTO``); if this build does not, the frames are rotated here by the tag
   (``CAP_PROP_ORIENTATION_META``: 90, 180 or 270 degrees clockwise), so keypoints are always in the upright
   image the viewer sees.
 - Frame rate: under 25 frames per second (the floor issue 4 sets, and the config's ``min_fps_hz``) a warning
-  says so.
+  says so; callers give :func:`fps_warning` the median rate of the real timestamps, not the container's mean.
+- Uneven timing (variable frame rate, dropped frames): :func:`timing_note` says how uneven the frame intervals
+  are, from the timestamps read.
 - Speed: frames are decoded on a background thread a few frames ahead of the pose model, so decoding overlaps
   pose estimation instead of adding to it.
 """
@@ -29,14 +39,28 @@ from types import TracebackType
 from typing import Any
 
 import cv2
+import numpy as np
+from numpy.typing import ArrayLike
 
+from glutemed.core.timing import UNEVEN_INTERVAL_FRACTION, is_uneven
 from glutemed.io.errors import InputFileError
 from glutemed.pose import VIDEO_SUFFIXES, is_video
 from glutemed.pose.base import Frame
 
-__all__ = ["MIN_FPS_HZ", "VIDEO_SUFFIXES", "VideoInfo", "VideoReader", "fps_warning", "is_video"]
+__all__ = [
+    "MIN_FPS_HZ",
+    "VIDEO_SUFFIXES",
+    "VideoInfo",
+    "VideoReader",
+    "fps_warning",
+    "is_video",
+    "timing_note",
+]
 MIN_FPS_HZ = 25.0
 TRUNCATED_BELOW_FRACTION = 0.9
+TIME_BASE_NOT_RATE_HZ = 1000.0  # a "frame rate" this high is a container's millisecond time base
+# Uneven timing (the rule lives in glutemed.core.timing): an interval more than 10 % off the median is uneven
+# (Matroska's 1 ms rounding of 1/30 s is 3 %); a note is made when more than 1 % of the intervals are.
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 _END = object()
 
@@ -51,6 +75,25 @@ def fps_warning(fps_hz: float) -> str | None:
     )
 
 
+def timing_note(times_s: ArrayLike) -> str | None:
+    """A note when the frame intervals of ``times_s`` (seconds, increasing) are uneven, or None when even."""
+    intervals_s = np.diff(np.asarray(times_s, dtype=np.float64))
+    if intervals_s.size < 2:
+        return None
+    median_s = float(np.median(intervals_s))
+    uneven = np.abs(intervals_s - median_s) > UNEVEN_INTERVAL_FRACTION * median_s
+    if not is_uneven(np.asarray(times_s, dtype=np.float64)):
+        return None
+    mean_hz = intervals_s.size / float(intervals_s.sum())
+    return (
+        f"variable frame rate: {int(uneven.sum())} of {intervals_s.size} frame intervals differ from the "
+        f"median {1000 * median_s:.1f} ms by more than {100 * UNEVEN_INTERVAL_FRACTION:g} % (from "
+        f"{1000 * intervals_s.min():.1f} to {1000 * intervals_s.max():.1f} ms; median rate "
+        f"{1 / median_s:.1f} fps, mean {mean_hz:.1f} fps); each frame keeps its real time and the analysis "
+        "resamples the keypoints onto an even grid"
+    )
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What the container says about a video; sizes are of the upright (rotated) frames."""
@@ -58,16 +101,17 @@ class VideoInfo:
     path: Path
     width_px: int
     height_px: int
-    fps_nominal_hz: float
+    fps_nominal_hz: float  # stated by the container; 0 when it does not say (see the module docstring)
     frame_count: int  # promised by the container; 0 when it does not say
     rotation_deg: int
     rotated_by: str  # "opencv", "glutemed" or "none"
+    duration_s: float = 0.0  # the container's duration (its frame count over its rate); 0 when unknown
 
 
 class VideoReader:
     """Single-pass reader: ``with VideoReader(path) as video: for time_s, frame in video.frames(): ...``.
 
-    After :meth:`frames` has run to the end, ``n_frames_read``, ``times_repaired`` and ``truncated`` say
+    After :meth:`frames` has run to the end, ``n_frames_read``, ``times_repaired`` and ``last_time_s`` say
     what happened.
     """
 
@@ -89,6 +133,7 @@ class VideoReader:
         )
         self.n_frames_read = 0
         self.times_repaired = 0
+        self.last_time_s = float("nan")
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
 
@@ -104,7 +149,10 @@ class VideoReader:
         rotated_by = "none" if rotation not in _ROTATE else ("opencv" if auto else "glutemed")
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         count = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
-        return VideoInfo(self.path, width, height, fps, count, rotation, rotated_by)
+        duration_s = count / fps if count and fps > 0 else 0.0
+        if fps >= TIME_BASE_NOT_RATE_HZ:  # no frame rate stated; the count was estimated from the time base
+            fps, count = 0.0, 0
+        return VideoInfo(self.path, width, height, fps, count, rotation, rotated_by, duration_s)
 
     # -- frames ------------------------------------------------------------------------------------------
     def frames(self) -> Iterator[tuple[float, Frame]]:
@@ -126,7 +174,7 @@ class VideoReader:
                 if not time_s > previous_s:
                     time_s = previous_s + period_s if self.n_frames_read else 0.0
                     self.times_repaired += 1
-                previous_s = time_s
+                previous_s = self.last_time_s = time_s
                 self.n_frames_read += 1
                 yield time_s, frame
         finally:
@@ -151,12 +199,19 @@ class VideoReader:
     def _check_complete(self) -> None:
         if self.n_frames_read == 0:
             raise InputFileError(self.path, "no video frame could be decoded (empty or damaged video stream)")
-        promised = self.info.frame_count
-        if promised and self.n_frames_read < TRUNCATED_BELOW_FRACTION * promised:
+        promised, duration_s = self.info.frame_count, self.info.duration_s
+        count_short = bool(promised) and self.n_frames_read < TRUNCATED_BELOW_FRACTION * promised
+        if self.times_repaired == 0 and duration_s > 0:
+            time_short = self.last_time_s < TRUNCATED_BELOW_FRACTION * duration_s
+            truncated = time_short and (count_short or not promised)
+        else:
+            truncated = count_short
+        if truncated:
+            promise = f"{promised} frames" if promised else f"{duration_s:.2f} s of video"
             raise InputFileError(
                 self.path,
-                f"truncated or damaged: the container promises {promised} frames but only "
-                f"{self.n_frames_read} could be decoded",
+                f"truncated or damaged: the container promises {promise} but only {self.n_frames_read} "
+                f"frames could be decoded (up to {self.last_time_s:.2f} s)",
             )
 
     # -- lifetime ----------------------------------------------------------------------------------------

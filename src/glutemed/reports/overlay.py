@@ -206,16 +206,25 @@ def write_overlay_video(
             total = info.frame_count or None
             if max_frames is not None:
                 total = min(total, max_frames) if total else max_frames
-            fps = info.fps_nominal_hz if info.fps_nominal_hz > 0 else float(engine.series_.fps_hz)
+            # the engine's series is on an even grid at the median frame rate (glutemed.core.timing); the
+            # overlay is written at that rate, a frame repeated where variable-rate video skipped time
+            fps = float(engine.series_.fps_hz)
             fourcc = cv2.VideoWriter.fourcc(*"mp4v")
             writer = cv2.VideoWriter(str(tmp), fourcc, fps, (info.width_px, info.height_px))
             if not writer.isOpened():
                 raise OSError(f"{out_path}: OpenCV could not open an MP4 ('mp4v') writer")
+            first_s, written, previous = float("nan"), 0, None
             for done, (time_s, frame) in enumerate(video.frames(), start=1):
                 if max_frames is not None and done > max_frames:
                     break
+                first_s = time_s if done == 1 else first_s
+                slot = round((time_s - first_s) * fps)
+                while previous is not None and written < slot:
+                    writer.write(previous)
+                    written += 1
                 _annotate(cv2, frame, time_s, points.at(time_s), engine, worst=worst)
                 writer.write(frame)
+                written, previous = written + 1, frame
                 if progress is not None:
                     progress(done, total)
         writer.release()
