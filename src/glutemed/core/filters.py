@@ -137,18 +137,38 @@ def _side_pairs(names: tuple[str, ...]) -> list[tuple[int, int]]:
 
 
 def _assignment_costs(
-    prev: FloatArray, cur: FloatArray, left: list[int], right: list[int]
-) -> tuple[float, float, int]:
-    """Summed displacement from ``prev`` to ``cur`` keeping the labels, and with left and right exchanged."""
-    ok = np.all(np.isfinite(prev[left]), axis=1) & np.all(np.isfinite(prev[right]), axis=1)
-    ok &= np.all(np.isfinite(cur[left]), axis=1) & np.all(np.isfinite(cur[right]), axis=1)
-    if not ok.any():
-        return 0.0, 0.0, 0
-    pl, pr = prev[left][ok], prev[right][ok]
-    cl, cr = cur[left][ok], cur[right][ok]
-    keep = np.linalg.norm(cl - pl, axis=1).sum() + np.linalg.norm(cr - pr, axis=1).sum()
-    swap = np.linalg.norm(cr - pl, axis=1).sum() + np.linalg.norm(cl - pr, axis=1).sum()
-    return float(keep), float(swap), int(ok.sum())
+    positions: FloatArray, left: list[int], right: list[int], swapped_prev: tuple[bool, bool]
+) -> tuple[FloatArray, FloatArray, NDArray[np.int_]]:
+    """For every frame t >= 1: summed displacement of the left/right pairs from the prediction out of frames
+    t-1 and t-2 to frame t, keeping the labels and with them exchanged, and the number of pairs that counted.
+
+    ``swapped_prev`` says whether frames t-1 and t-2 are taken with their labels exchanged; the prediction is
+    constant-velocity (2 x frame t-1 - frame t-2) where frame t-2 is complete, else frame t-1.
+    """
+    order = left + right
+    exchanged = positions.copy()
+    exchanged[:, order] = positions[:, right + left]
+    version = (positions, exchanged)
+    prev1 = version[swapped_prev[0]][:-1]
+    prev2 = version[swapped_prev[1]]
+    prev2 = np.concatenate([prev2[:1], prev2[:-2]])  # row 0 (t = 1) has no frame t-2 and is not used
+    complete = np.all(np.isfinite(positions), axis=(1, 2))
+    use2 = np.concatenate([[False], complete[:-2]])
+    pred = np.where(use2[:, None, None], 2.0 * prev1 - prev2, prev1)
+    cur = positions[1:]
+    ok = (
+        np.all(np.isfinite(pred[:, left]), axis=2)
+        & np.all(np.isfinite(pred[:, right]), axis=2)
+        & np.all(np.isfinite(cur[:, left]), axis=2)
+        & np.all(np.isfinite(cur[:, right]), axis=2)
+    )
+
+    def dist(a: FloatArray, b: FloatArray) -> FloatArray:
+        return np.asarray(np.where(ok, np.linalg.norm(a - b, axis=2), 0.0).sum(axis=1), dtype=np.float64)
+
+    keep = dist(cur[:, left], pred[:, left]) + dist(cur[:, right], pred[:, right])
+    swap = dist(cur[:, right], pred[:, left]) + dist(cur[:, left], pred[:, right])
+    return keep, swap, ok.sum(axis=1)
 
 
 def detect_side_swaps(series: KeypointSeries, /, *, margin: float = 0.8) -> NDArray[np.bool_]:
@@ -157,20 +177,27 @@ def detect_side_swaps(series: KeypointSeries, /, *, margin: float = 0.8) -> NDAr
     Frame by frame, the labels of frame t are compared with the (already repaired) frame before, predicted
     forward with constant velocity where two earlier frames exist. The swapped assignment wins only when its
     summed displacement is below ``margin`` times that of the kept one, so near-ties (legs crossing in a side
-    view) keep the labels the pose model gave.
+    view) keep the labels the pose model gave. The displacements are computed for all frames at once for each
+    of the four repair states of the two frames before; the frame-by-frame pass then only picks among them.
     """
     pairs = _side_pairs(series.names)
     left, right = [i for i, _ in pairs], [j for _, j in pairs]
-    fixed = series.positions.copy()
     swapped = np.zeros(series.n_frames, dtype=bool)
+    if not pairs or series.n_frames < 2:
+        return swapped
+    costs = {
+        (s1, s2): _assignment_costs(series.positions, left, right, (s1, s2))
+        for s1 in (False, True)
+        for s2 in (False, True)
+    }
+    table = {key: (keep.tolist(), swap.tolist()) for key, (keep, swap, _) in costs.items()}
+    used = costs[(False, False)][2].tolist()
+    state = [False] * series.n_frames
     for t in range(1, series.n_frames):
-        prev = fixed[t - 1]
-        if t >= 2 and np.all(np.isfinite(fixed[t - 2])):
-            prev = 2.0 * fixed[t - 1] - fixed[t - 2]
-        keep, swap, used = _assignment_costs(prev, fixed[t], left, right)
-        if used and swap < margin * keep:
-            swapped[t] = True
-            fixed[t, left + right] = fixed[t, right + left]
+        keep, swap = table[(state[t - 1], state[t - 2] if t >= 2 else False)]
+        if used[t - 1] and swap[t - 1] < margin * keep[t - 1]:
+            state[t] = True
+    swapped[:] = state
     return swapped
 
 

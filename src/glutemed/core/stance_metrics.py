@@ -146,7 +146,7 @@ class _Body:
         return lowpass_signal(raw, fps_hz=self.series.fps_hz, cutoff_hz=self.obliquity_cutoff_hz)
 
     def mid(self, a: str, b: str) -> FloatArray:
-        return np.asarray(0.5 * (self(a) + self(b)), dtype=np.float64)
+        return self.memo(f"mid_{a}_{b}", lambda: np.asarray(0.5 * (self(a) + self(b)), dtype=np.float64))
 
     def foot(self, side: Side) -> FloatArray:
         if f"{side}_heel" in self.series.names:
@@ -213,7 +213,10 @@ def _sagittal(b: _Body, st: Stance, scale_m: float, fwd: float) -> dict[str, flo
     ahead = b.memo(f"ahead_{side}", lambda: fwd * (b.foot(side)[:, 0] - mid_hip[:, 0]))
     shoulders = b.mid("left_shoulder", "right_shoulder")
     trunk = b.memo("trunk_forward", lambda: kin.trunk_lean_forward_deg(shoulders, mid_hip, fwd))
-    leg = float(np.nanmedian(np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)))
+    leg_track = b.memo(
+        f"leg_{side}", lambda: np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)
+    )
+    leg = float(b.memo(f"leg_median_{side}", lambda: np.array([np.nanmedian(leg_track)]))[0])
     mid_t = 0.5 * (st.strike_time_s + st.toe_off_time_s)
     osc = float("nan")
     if np.isfinite(st.next_contra_strike_time_s):
