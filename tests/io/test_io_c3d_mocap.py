@@ -73,7 +73,11 @@ def test_fukuchi_ground_truth(fukuchi: MocapTrial) -> None:
             "knee_flexion_peak_stance_deg", side
         )
         assert -5 < truth.median("hip_adduction_peak_deg", side) < 20
-    assert 0 <= truth.median("step_width_cm") < 15
+    # signed (negative = crossover); RBDS001 lands close to the midline, within 3.5 cm either way
+    widths = truth.values("step_width_cm")[1:]
+    assert -5 < truth.median("step_width_cm") < 15
+    assert np.all(np.abs(widths[np.isfinite(widths)]) < 5)
+    assert np.all(np.abs(truth.values("knee_fppa_peak_deg")) < 10)
 
 
 def test_ric_clusters_and_kinematic_cadence(ric: MocapTrial) -> None:
@@ -139,3 +143,15 @@ def test_unknown_marker_set_and_missing_static(data_dir: Path) -> None:
         load_mocap(d / "RBDS001runT35.c3d")
     with pytest.raises(InputFileError, match="static trial lacks marker"):
         load_mocap(d / "RBDS001runT35.c3d", data_dir / "mocap" / "ric_calgary" / "20140515T133244_static.c3d")
+
+
+def test_ric_hip_centres_sit_a_quarter_in_from_the_trochanters(ric: MocapTrial, data_dir: Path) -> None:
+    """RIC pipeline rule: hip centre = trochanter marker + 1/4 of the way to the other one, so the hip centres
+    are half the static inter-trochanter distance apart, midway between the trochanters."""
+    static = read_c3d(data_dir / "mocap" / "ric_calgary" / "20140515T133244_static.c3d")
+    trochanters_m = np.linalg.norm(static.marker("L_hip")[0] - static.marker("R_hip")[0])
+    kp = ric.keypoints
+    hip_width = np.linalg.norm(kp.xyz("left_hip") - kp.xyz("right_hip"), axis=1)
+    assert np.median(hip_width) == pytest.approx(0.5 * trochanters_m, rel=0.01)
+    assert 0.15 < np.median(hip_width) < 0.22  # adult inter-hip-centre distances
+    assert "RIC 3D gait pipeline" in ric.meta["hip_method"]

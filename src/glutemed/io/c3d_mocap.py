@@ -8,13 +8,16 @@ pairs (forward = left x up).
 
 Joint centres (see ``joint_keypoints``):
 - hip: Harrington et al. 2007 regression from ASIS/PSIS (pelvis width and depth) when the trial has those
-  markers (Fukuchi); otherwise the static trial's hip markers carried by the pelvis cluster (RIC: ``L_hip``,
-  ``R_hip``, which sit lateral over the trochanters, so the "hip" keypoint is a trochanter point there).
+  markers (Fukuchi); otherwise (RIC) the static trial's ``L_hip``/``R_hip`` markers, which sit over the greater
+  trochanters, carried by the pelvis cluster and then moved a quarter of the inter-trochanter distance
+  towards each other (``RIC_HIP_INSET``), the hip joint centre of the Running Injury Clinic's own 3D gait
+  pipeline. Both points are rigid with the pelvis, so pelvic obliquity is the same either way.
 - knee and ankle: midpoint of the lateral and medial markers of the static trial, carried onto every dynamic
   frame by the thigh (knee) and shank (ankle) cluster with a least-squares rigid fit (Kabsch / SVD).
 - heel: the heel marker (Fukuchi ``Heel.Bottom``) or the heel-counter foot cluster centroid (RIC).
 - toe: the first metatarsal head marker (Fukuchi ``MT1``); RIC has none, so no toe keypoint there.
-Foot strikes come from the treadmill vertical force (see ``force_contacts``).
+Foot strikes come from the treadmill vertical force (see ``force_contacts``); for a trial without force (RIC)
+see ``glutemed.core.mocap_truth.treadmill_contacts``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ from glutemed.io.errors import InputFileError
 FloatArray = NDArray[np.float64]
 _UP_WORDS = ("asis", "psis", "pelvis", "iliac", "hip", "sacr")
 _DOWN_WORDS = ("heel", "foot", "mt1", "mt5", "toe", "ankle")
+# Running Injury Clinic (Calgary) 3D gait pipeline: each hip joint centre lies on the line between the two
+# trochanter markers, a quarter of their distance in from its own side (its joint-kinematics step, published
+# with the BMC-RIC running data, github.com/regifukuchi/BMC-RIC-running-biomechanics, functions/).
+RIC_HIP_INSET = 0.25
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,12 @@ def load_mocap(
         st = read_c3d(static_path)
         static = {n: np.nanmean(st.points_m[:, i, :], axis=0) @ rot.T for i, n in enumerate(st.labels)}
     keypoints, kp_meta = build_keypoints(dyn.path, markers, static, dyn.rate_hz, max_gap_frames)
+    if kp_meta.get("marker_set") == "ric-calgary":
+        keypoints = _trochanters_to_hip_centres(keypoints)
+        kp_meta["hip_method"] = (
+            f"static trochanter markers carried by the pelvis cluster, moved {RIC_HIP_INSET:g} of the "
+            "inter-trochanter distance medially (RIC 3D gait pipeline)"
+        )
     meta = {
         **dyn.meta,
         **kp_meta,
@@ -197,6 +210,16 @@ def load_mocap(
         ),
         markers, strikes, toe_offs, sides, f_up, dyn.force_rate_hz, meta,
     )  # fmt: skip
+
+
+def _trochanters_to_hip_centres(kp: KeypointSeries) -> KeypointSeries:
+    """Move the trochanter "hip" keypoints ``RIC_HIP_INSET`` of the way towards each other."""
+    pos = kp.positions.copy()
+    left, right = kp.index("left_hip"), kp.index("right_hip")
+    across = pos[:, right] - pos[:, left]
+    pos[:, left] = kp.positions[:, left] + RIC_HIP_INSET * across
+    pos[:, right] = kp.positions[:, right] - RIC_HIP_INSET * across
+    return kp.with_positions(pos)
 
 
 def _strike_sides(kp: KeypointSeries, strike_times_s: FloatArray) -> tuple[str, ...]:
