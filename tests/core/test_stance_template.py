@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glutemed.core.stance_template import MIN_TEMPLATE_STANCES, fit_stance_rises
+from glutemed.core.stance_template import MIN_TEMPLATE_STANCES, NoiseModel, fit_stance_rises, white_noise_sd
 
 FPS_HZ = 60.0
 STRIDE_S = 0.7
@@ -92,3 +92,41 @@ def test_a_hiking_stance_reads_as_no_drop() -> None:
     assert rise.gain == pytest.approx(-1.0 / 4.0, rel=0.02)  # relative to the median stance
     assert rise.peak == pytest.approx(0.0, abs=0.02)
     assert rise.midstance == pytest.approx(-_shape(np.array([0.5]))[0], rel=0.03)
+
+
+def _smooth(x: np.ndarray) -> np.ndarray:
+    from glutemed.core.filters import lowpass_signal
+
+    return lowpass_signal(x, fps_hz=FPS_HZ, cutoff_hz=8.0)
+
+
+def test_white_noise_sd_is_read_from_what_the_filter_removes() -> None:
+    _, clean, _ = _signal(np.full(40, 4.0))
+    noisy = clean + np.random.default_rng(5).normal(0.0, 2.5, clean.size)
+    assert white_noise_sd(noisy, _smooth) == pytest.approx(2.5, rel=0.1)
+    assert white_noise_sd(clean, _smooth) < 0.25  # the drop itself lies below the cut-off
+
+
+def test_noisy_stances_are_pooled_and_clean_ones_keep_their_own_size() -> None:
+    """Gains 3.6-4.4 deg (true spread small) under 2.5 deg of frame noise: pooling halves the error or better;
+    gains 2-6 deg with little noise: nearly all of the spread is kept."""
+    gains = np.random.default_rng(6).uniform(3.6, 4.4, 40)
+    t, clean, windows = _signal(gains)
+    raw = clean + np.random.default_rng(7).normal(0.0, 2.5, clean.size)
+    noisy = _smooth(raw)
+    truth = np.array([_true_peak(g) for g in gains])
+    plain = np.array([r.peak for r in fit_stance_rises(noisy, t, windows)])  # type: ignore[union-attr]
+    model = NoiseModel(white_noise_sd(raw, _smooth), _smooth)
+    pooled_rises = fit_stance_rises(noisy, t, windows, noise=model)
+    pooled = np.array([r.peak for r in pooled_rises])  # type: ignore[union-attr]
+    assert np.median(np.abs(pooled - truth)) < 0.5 * np.median(np.abs(plain - truth))
+    assert pooled_rises[0] is not None
+    assert pooled_rises[0].kept < 0.5
+
+    wide = np.linspace(2.0, 6.0, 40)
+    t, clean, windows = _signal(wide)
+    light = _smooth(clean + np.random.default_rng(8).normal(0.0, 0.2, clean.size))
+    rises = fit_stance_rises(light, t, windows, noise=NoiseModel(0.2, _smooth))
+    assert rises[0] is not None
+    assert rises[0].kept > 0.95
+    assert np.median([abs(r.peak - _true_peak(g)) for r, g in zip(rises, wide, strict=True)]) < 0.2  # type: ignore[union-attr]

@@ -93,6 +93,7 @@ class GaitEngine:
         cleaned = fill_gaps(series, max_gap_s=self.max_gap_s, method=self.fill_method)
         if self.repair_sides:
             cleaned = repair_left_right(cleaned, margin=self.swap_margin)
+        self.unfiltered_ = cleaned
         self.cutoff_hz_ = self.cutoff_hz if self.cutoff_hz is not None else default_cutoff_hz(series.fps_hz)
         return lowpass(cleaned, cutoff_hz=self.cutoff_hz_, order=self.filter_order)
 
@@ -126,6 +127,9 @@ class GaitEngine:
             view=self.view_,
             scale_m_per_unit=scale_m_per_unit,
             obliquity_cutoff_hz=self.obliquity_cutoff_hz,
+            unfiltered=self.unfiltered_,
+            keypoint_cutoff_hz=self.cutoff_hz_,
+            filter_order=self.filter_order,
         )
         self.obliquity_cutoff_hz_ = self.stances_.obliquity_cutoff_hz
         self.summary_ = summarize(self.stances_)

@@ -13,7 +13,7 @@ value are read from a fit of the leg's average stance shape (``glutemed.core.sta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from functools import partial
 
 import numpy as np
@@ -22,7 +22,7 @@ from glutemed.core import kinematics as kin
 from glutemed.core.events import GaitEvents, Side, Stance
 from glutemed.core.filters import lowpass_signal
 from glutemed.core.series import FloatArray, KeypointSeries
-from glutemed.core.stance_template import StanceRise, fit_stance_rises
+from glutemed.core.stance_template import NoiseModel, StanceRise, fit_stance_rises, white_noise_sd
 from glutemed.core.view import View
 
 UNIT_TO_M = {"m": 1.0, "mm": 0.001}
@@ -77,6 +77,10 @@ class GaitMetrics:
     stances: tuple[StanceMetrics, ...]
     cadence_spm: float
     obliquity_cutoff_hz: float = float("nan")  # low-pass applied to pelvic obliquity; NaN = none
+    # per leg: white noise on the unfiltered obliquity (deg per frame), and the share of the stance-to-stance
+    # spread of pelvic drop kept as real (1 = none pooled; glutemed.core.stance_template)
+    obliquity_noise_deg: dict[str, float] = field(default_factory=dict)
+    pelvic_drop_spread_kept: dict[str, float] = field(default_factory=dict)
 
     def rows(self) -> list[dict[str, object]]:
         """One dict per stance, ready for a CSV writer or a data frame."""
@@ -244,11 +248,16 @@ def compute_stance_metrics(
     view: View,
     scale_m_per_unit: float | None = None,
     obliquity_cutoff_hz: float | None = None,
+    unfiltered: KeypointSeries | None = None,
+    keypoint_cutoff_hz: float | None = None,
+    filter_order: int = 4,
 ) -> GaitMetrics:
     """Every metric of every stance (NaN where the view cannot measure it), plus the recording's cadence.
 
     ``obliquity_cutoff_hz`` low-passes pelvic obliquity before its peak is taken; None derives it from the
-    cadence (``default_obliquity_cutoff_hz``), NaN switches the extra filter off.
+    cadence (``default_obliquity_cutoff_hz``), NaN switches the extra filter off. ``unfiltered`` (the series
+    before the ``keypoint_cutoff_hz`` low-pass) lets the pelvic-drop fit measure the keypoint noise and pool
+    noisy stances towards the leg's usual drop (``glutemed.core.stance_template``).
     """
     if obliquity_cutoff_hz is None:
         obliquity_cutoff_hz = default_obliquity_cutoff_hz(events.cadence_spm, series.fps_hz)
@@ -273,12 +282,22 @@ def compute_stance_metrics(
         "vertical_oscillation_cm",
     )
     rises: dict[int, StanceRise | None] = {}
+    noise_deg: dict[str, float] = {}
+    kept: dict[str, float] = {}
     if view is not View.SIDE:
+        smooth = _smoothing(series.fps_hz, keypoint_cutoff_hz, filter_order, obliquity_cutoff_hz)
+        raw_body = _Body(unfiltered) if unfiltered is not None and smooth is not None else None
         for side in ("left", "right"):
             idx = [i for i, st in enumerate(events.stances) if st.side == side]
             windows = [(events.stances[i].strike_time_s, events.stances[i].toe_off_time_s) for i in idx]
             obliquity = body.memo(f"obliquity_{side}", partial(body.obliquity, side))
-            rises.update(zip(idx, fit_stance_rises(obliquity, body.t, windows), strict=True))
+            noise = None
+            if raw_body is not None and smooth is not None:
+                noise = NoiseModel(white_noise_sd(raw_body.obliquity(side), smooth), smooth)
+                noise_deg[side] = noise.sd
+            fitted = fit_stance_rises(obliquity, body.t, windows, noise=noise)
+            rises.update(zip(idx, fitted, strict=True))
+            kept[side] = next((r.kept for r in fitted if r is not None), float("nan"))
     out = []
     for i, st in enumerate(events.stances):
         values: dict[str, float | bool | None] = dict.fromkeys(frontal_names + sagittal_names, float("nan"))
@@ -299,5 +318,26 @@ def compute_stance_metrics(
             )
         )
     return GaitMetrics(
-        view=view, stances=tuple(out), cadence_spm=events.cadence_spm, obliquity_cutoff_hz=obliquity_cutoff_hz
+        view=view,
+        stances=tuple(out),
+        cadence_spm=events.cadence_spm,
+        obliquity_cutoff_hz=obliquity_cutoff_hz,
+        obliquity_noise_deg=noise_deg,
+        pelvic_drop_spread_kept=kept,
     )
+
+
+def _smoothing(
+    fps_hz: float, keypoint_cutoff_hz: float | None, order: int, obliquity_cutoff_hz: float
+) -> Callable[[FloatArray], FloatArray] | None:
+    """The filtering an obliquity track goes through (keypoint low-pass, then the obliquity low-pass)."""
+    if keypoint_cutoff_hz is None or not 0 < keypoint_cutoff_hz < fps_hz / 2:
+        return None
+
+    def smooth(x: FloatArray) -> FloatArray:
+        y = lowpass_signal(x, fps_hz=fps_hz, cutoff_hz=keypoint_cutoff_hz, order=order)
+        if np.isfinite(obliquity_cutoff_hz):
+            y = lowpass_signal(y, fps_hz=fps_hz, cutoff_hz=obliquity_cutoff_hz)
+        return y
+
+    return smooth
