@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike
 
-from glutemed.core.timing import UNEVEN_INTERVAL_FRACTION, is_uneven
+from glutemed.core.timing import UNEVEN_INTERVAL_FRACTION, is_uneven, uneven_share
 from glutemed.io.errors import InputFileError
 from glutemed.pose import VIDEO_SUFFIXES, is_video
 from glutemed.pose.base import Frame
@@ -77,16 +77,15 @@ def fps_warning(fps_hz: float) -> str | None:
 
 def timing_note(times_s: ArrayLike) -> str | None:
     """A note when the frame intervals of ``times_s`` (seconds, increasing) are uneven, or None when even."""
-    intervals_s = np.diff(np.asarray(times_s, dtype=np.float64))
-    if intervals_s.size < 2:
+    times = np.asarray(times_s, dtype=np.float64)
+    intervals_s = np.diff(times)
+    if intervals_s.size < 2 or not is_uneven(times):
         return None
     median_s = float(np.median(intervals_s))
-    uneven = np.abs(intervals_s - median_s) > UNEVEN_INTERVAL_FRACTION * median_s
-    if not is_uneven(np.asarray(times_s, dtype=np.float64)):
-        return None
+    n_uneven = round(uneven_share(times) * intervals_s.size)
     mean_hz = intervals_s.size / float(intervals_s.sum())
     return (
-        f"variable frame rate: {int(uneven.sum())} of {intervals_s.size} frame intervals differ from the "
+        f"variable frame rate: {n_uneven} of {intervals_s.size} frame intervals differ from the "
         f"median {1000 * median_s:.1f} ms by more than {100 * UNEVEN_INTERVAL_FRACTION:g} % (from "
         f"{1000 * intervals_s.min():.1f} to {1000 * intervals_s.max():.1f} ms; median rate "
         f"{1 / median_s:.1f} fps, mean {mean_hz:.1f} fps); each frame keeps its real time and the analysis "
