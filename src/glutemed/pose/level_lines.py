@@ -244,7 +244,9 @@ def read_still(path: str | Path, *, at_s: float = 0.0) -> Image:
 
 def draw_estimate(image: Image, estimate: LevelEstimate) -> Image:
     """A copy of ``image`` with the edges used drawn (horizontal orange, vertical cyan) and the reading."""
-    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    out = np.asarray(
+        image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8
+    )
     thick = max(2, round(min(out.shape[:2]) / 300))
     for s in estimate.segments:
         colour = (0, 140, 255) if s.kind == "horizontal" else (255, 200, 0)
