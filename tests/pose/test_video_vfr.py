@@ -163,6 +163,9 @@ def test_keypoints_carry_the_real_times(analysed: tuple[Recording, KeypointSerie
     assert float(series.meta["fps_nominal_hz"]) == pytest.approx(18.27, abs=0.01)  # the container's mean
     assert series.meta["timestamps_repaired"] == "0"
     assert float(series.meta["detected_fraction"]) == 1.0
+    # the uneven timing is a note the report and the CLI show, with the interval counts of the clip
+    assert "variable frame rate:" in series.meta["quality_notes"]
+    assert "of 217 frame intervals" in series.meta["quality_notes"]
 
 
 @pytest.mark.slow

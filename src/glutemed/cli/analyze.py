@@ -58,6 +58,8 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None) -> None:
         )
         for warning in filter(None, str(rec.get("pose", {}).get("warnings", "")).split(" | ")):
             console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+        for note in filter(None, str(rec.get("pose", {}).get("quality_notes", "")).split(" | ")):
+            console.print(f"  [cyan]note:[/] {note}", highlight=False)
         if rec["camera_roll_deg"] is not None:
             console.print(f"  camera roll estimate: {rec['camera_roll_deg']:.1f} deg", highlight=False)
     table = Table(title="Gait faults")

@@ -3,6 +3,8 @@
 ``video`` opens and checks the file, ``base`` defines the :class:`PoseEstimator` interface every backend
 follows, ``mediapipe_backend`` is the bundled MediaPipe Pose backend and ``tracking`` assembles the per-frame
 poses into arrays, flags frames where the followed person seems to change, and refuses clips with nobody in them.
+``people`` scans for everyone in view and, with several people, plans the crop that keeps the pose on the runner;
+``level_lines`` reads a camera's roll from straight edges.
 The use case that ties them together (with a keypoint cache) is :mod:`glutemed.services.video`.
 
 This package module stays light (no OpenCV, no MediaPipe), so callers can ask :func:`is_video` without paying

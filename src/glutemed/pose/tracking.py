@@ -1,12 +1,12 @@
 """Assemble per-frame poses into arrays and say how well one runner was followed.
 
 MediaPipe's legacy Pose solution finds ONE person: it detects the most prominent person, then tracks that
-person from frame to frame and only searches again when the track is lost. It cannot list several people,
-so glutemed cannot pick "the largest, steadiest track" among them; with several people in view the pose may
-follow someone else or hop between people. What can be checked is whether the followed body suddenly moves
-or changes size between consecutive frames, which a runner does not do and a switch to another person does.
-Those frames are flagged (``jump_frames``) so the result can say the clip needs a look, and the report should
-advise filming with only the runner in view.
+person from frame to frame and only searches again when the track is lost. It cannot list several people.
+glutemed therefore scans for people itself (:mod:`glutemed.pose.people`): with several in view it picks the
+runner (the largest, steadiest person) and runs the pose model on a crop around them. What is still checked
+here is whether the followed body suddenly moves or changes size between consecutive frames, which a runner
+does not do and a switch to another person does (for instance when someone walks into the crop). Those frames
+are flagged (``jump_frames``) so the result can say the clip needs a look.
 
 The two thresholds below are engineering choices of this module, not published values: between two
 consecutive frames the body centre (mean of hips and shoulders) may move at most one torso length, and the
@@ -33,8 +33,9 @@ from glutemed.pose.base import FloatArray, FramePose
 MAX_CENTRE_JUMP_TORSO = 1.0
 MAX_TORSO_SCALE_CHANGE = 1.5
 TRACKING_NOTE = (
-    "MediaPipe Pose (legacy) follows a single person and cannot tell several people apart; "
-    "film the runner alone. Frames where the followed body jumps or changes size are flagged."
+    "MediaPipe Pose (legacy) follows a single person; glutemed first scans sampled frames for people and, when "
+    "several are seen, runs the pose on a crop around the largest, steadiest one (see people_note). Frames "
+    "where the followed body jumps or changes size are flagged."
 )
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 

@@ -124,11 +124,23 @@ def _header(result: dict[str, Any]) -> str:
         f"result schema {_e(result['schema'])}</p>"
         "<table><tr><th>Recording</th><th>View</th><th>Frame rate</th><th>Duration</th><th>Stances</th>"
         f"<th>Cadence</th><th>Quality (0–1)</th></tr>{''.join(rows)}</table>"
-        '<p class="note">A screening from 2-D video, not a diagnosis. Most reference values come from 3-D '
+        + _pose_notes(result)
+        + '<p class="note">A screening from 2-D video, not a diagnosis. Most reference values come from 3-D '
         "motion capture, so a 2-D angle is only roughly comparable; the smallest detectable difference (SDD) "
         "and the difference between the two legs matter more than one absolute cut-off. Quality multiplies "
         "keypoint confidence, stance count, frame rate and camera tilt; 0 means no verdict was possible.</p>"
     )
+
+
+def _pose_notes(result: dict[str, Any]) -> str:
+    """The pose stage's quality notes (e.g. how many people were seen and whom the pose followed)."""
+    notes = [
+        f'<p class="note"><strong>{_e(Path(rec["path"]).name)}</strong>: {_e(note)}</p>'
+        for rec in result["recordings"]
+        for note in str(rec.get("pose", {}).get("quality_notes", "")).split(" | ")
+        if note
+    ]
+    return "".join(notes)
 
 
 def _missing_box(result: dict[str, Any], kb: KnowledgeBase) -> str:

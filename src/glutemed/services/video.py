@@ -5,11 +5,18 @@ pose model), assembles the keypoints with their confidences and real timestamps 
 :class:`~glutemed.core.series.KeypointSeries`, and records in ``series.meta`` what the gait report should say
 about the recording (frame rate, rotation, frames without a person, suspected person switches, warnings).
 
+People: during that pose pass a people scan (:mod:`glutemed.pose.people`) looks for everyone on a sample of the
+frames. With one person or none the pass stands as it is. With two or more, the runner (the largest, steadiest
+person) is chosen and the pose model is run a second time on a crop around them, so it cannot follow anyone
+else; the keypoints are moved back to full-frame pixels. ``meta`` says how many people were seen, whom the pose
+followed and what was cropped (``people_*`` keys), and ``quality_notes`` carries the sentence for the report.
+
 Cache: the keypoints are saved as a ``glutemed.keypoints/v1`` JSON file in ``cache_dir`` (the analysis output
 folder; the user's cache folder, ``$XDG_CACHE_HOME/glutemed/keypoints`` or ``~/.cache/glutemed/keypoints``, when
-none is given, so analysing a video never writes into the video's own folder), named after the video and keyed by the video's SHA-256 and
-the pose model id. A later analysis of the same file with the same model (for example with another config)
-reads that file and skips pose estimation. A cache that cannot be written is reported in the meta, never fatal.
+none is given, so analysing a video never writes into the video's own folder), named after the video and keyed by
+the video's SHA-256, the pose model id and the people scan's settings and detector (``meta["people_scan"]``). A
+later analysis of the same file with the same model and scan (for example with another config) reads that file
+and skips pose estimation. A cache that cannot be written is reported in the meta, never fatal.
 """
 
 from __future__ import annotations
@@ -25,8 +32,18 @@ import numpy as np
 from glutemed.core.series import KeypointSeries
 from glutemed.io import InputFileError, read_keypoints_json, write_keypoints_json
 from glutemed.pose.base import Frame, FramePose, PoseEstimator
+from glutemed.pose.people import (
+    DEFAULT_SCAN,
+    CropPlan,
+    PeopleDetector,
+    PeopleScan,
+    PeopleScanner,
+    ScanSettings,
+    crop,
+    uncrop,
+)
 from glutemed.pose.tracking import TRACKING_NOTE, assemble
-from glutemed.pose.video import VideoReader, fps_warning
+from glutemed.pose.video import VideoReader, fps_warning, timing_note
 
 ProgressCallback = Callable[[int, int], None]
 """Called after each frame with (frames done, frames expected; 0 when the container does not say)."""
@@ -60,6 +77,17 @@ def default_estimator() -> PoseEstimator:
     return MediaPipePose()
 
 
+def default_people_detector() -> PeopleDetector:
+    from glutemed.pose.mediapipe_backend import MediaPipePeopleDetector
+
+    return MediaPipePeopleDetector()
+
+
+def people_scan_key(detector: PeopleDetector | None, settings: ScanSettings) -> str:
+    """What the cache must match besides the model: the scan's settings and detector, or "off"."""
+    return "off" if detector is None else f"{settings.scan_id}+{detector.model_id}"
+
+
 def video_to_keypoints(
     path: str | Path,
     *,
@@ -67,18 +95,33 @@ def video_to_keypoints(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     estimator: PoseEstimator | None = None,
+    scan_people: bool = True,
+    people_detector: PeopleDetector | None = None,
+    scan_settings: ScanSettings = DEFAULT_SCAN,
 ) -> KeypointSeries:
-    """Pose keypoints of every frame of the video at ``path``; errors are InputFileError naming the file."""
+    """Pose keypoints of every frame of the video at ``path``; errors are InputFileError naming the file.
+
+    ``scan_people=False`` skips the people scan (the pose model then follows whomever it finds, as MediaPipe
+    alone does); ``people_detector`` replaces the bundled MediaPipe person detector.
+    """
     path = Path(path)
     with VideoReader(path) as video:  # checks the file before anything slow happens
         sha256 = file_sha256(path)
         estimator = estimator or default_estimator()
         cached = cache_path(path, sha256, estimator.model_id, cache_dir)
+        detector = (people_detector or default_people_detector()) if scan_people else None
+        scan_key = people_scan_key(detector, scan_settings)
         if use_cache:
-            hit = _read_cache(cached, sha256, estimator.model_id)
+            hit = _read_cache(cached, sha256, estimator.model_id, scan_key)
             if hit is not None:
                 return hit
-        series = _estimate(video, estimator, progress)
+        try:
+            series = _estimate(video, estimator, progress, detector, scan_settings)
+        finally:
+            if people_detector is None and detector is not None:
+                close = getattr(detector, "close", None)
+                if close is not None:
+                    close()  # the bundled detector's graph; a caller's detector stays the caller's
     meta = dict(series.meta) | {"origin_sha256": sha256}
     if use_cache:
         try:
@@ -92,14 +135,19 @@ def video_to_keypoints(
     )
 
 
-def _read_cache(cached: Path, sha256: str, model_id: str) -> KeypointSeries | None:
+def _read_cache(cached: Path, sha256: str, model_id: str, scan_key: str) -> KeypointSeries | None:
     if not cached.is_file():
         return None
     try:
         series = read_keypoints_json(cached)
     except InputFileError:
         return None  # a damaged cache is simply recomputed
-    if series.meta.get("origin_sha256") != sha256 or series.meta.get("model_id") != model_id:
+    meta = series.meta
+    if (meta.get("origin_sha256"), meta.get("model_id"), meta.get("people_scan")) != (
+        sha256,
+        model_id,
+        scan_key,
+    ):
         return None
     meta = dict(series.meta) | {"cache": f"hit {cached}"}
     return KeypointSeries(
@@ -108,21 +156,49 @@ def _read_cache(cached: Path, sha256: str, model_id: str) -> KeypointSeries | No
 
 
 def _estimate(
-    video: VideoReader, estimator: PoseEstimator, progress: ProgressCallback | None
+    video: VideoReader,
+    estimator: PoseEstimator,
+    progress: ProgressCallback | None,
+    detector: PeopleDetector | None,
+    settings: ScanSettings,
 ) -> KeypointSeries:
     times: list[float] = []
     expected = video.info.frame_count
+    scanner = (
+        PeopleScanner(
+            detector, expected, estimator.names, fps_hz=video.info.fps_nominal_hz, settings=settings
+        )
+        if detector is not None
+        else None
+    )
 
     def frames() -> Iterator[Frame]:
-        for time_s, frame in video.frames():
+        for i, (time_s, frame) in enumerate(video.frames()):
             times.append(time_s)
+            if scanner is not None:
+                scanner.offer(i, frame)
             yield frame
 
     poses: list[FramePose] = []
-    for pose in estimator.estimate(frames()):
-        poses.append(pose)
-        if progress is not None:
-            progress(len(poses), expected)
+    try:
+        for pose in estimator.estimate(frames()):
+            if scanner is not None:
+                scanner.posed(len(poses), pose)
+            poses.append(pose)
+            if progress is not None:
+                progress(len(poses), expected)
+        scan = scanner.result() if scanner is not None else None
+    finally:
+        if scanner is not None:
+            scanner.close()
+    people_meta = {"people_scan": "off"}
+    notes: list[str] = []
+    if scan is not None:
+        people_meta = scan.meta()
+        if scan.plan.mode != "none":
+            people_meta["people_full_frame_on_runner"] = _on_runner(poses, estimator.names, scan)
+            poses = _estimate_cropped(video.path, estimator, scan.plan, len(poses), progress)
+            notes.append(scan.note())
     track = assemble(poses, estimator.names, video.path)
     times_s = np.array(times[: len(poses)], dtype=np.float64)
     if times_s.size < 2:
@@ -130,6 +206,9 @@ def _estimate(
     fps_hz = float(1.0 / np.median(np.diff(times_s)))
     info = video.info
     warnings = [w for w in (fps_warning(fps_hz),) if w]
+    uneven = timing_note(times_s)
+    if uneven is not None:
+        notes.append(uneven)
     if track.jump_frames:
         warnings.append(
             f"the tracked body jumps in {len(track.jump_frames)} frame(s): another person may have been "
@@ -154,7 +233,9 @@ def _estimate(
         "detected_fraction": f"{track.detected_fraction:.4f}",
         "tracking": TRACKING_NOTE,
         "jump_frames": ",".join(str(i) for i in track.jump_frames[:MAX_LISTED_JUMPS]),
+        **people_meta,
         "warnings": " | ".join(warnings),
+        "quality_notes": " | ".join(notes),
     }
     return KeypointSeries(
         times_s,
@@ -165,3 +246,47 @@ def _estimate(
         f"{estimator.name} ({estimator.model_id}) on {info.path.name}",
         meta,
     )
+
+
+def _estimate_cropped(
+    path: Path, estimator: PoseEstimator, plan: CropPlan, n_frames: int, progress: ProgressCallback | None
+) -> list[FramePose]:
+    """The second pose pass, on the crop around the runner; keypoints back in full-frame pixels.
+
+    Progress continues from the first pass: frames n+1..2n of 2n.
+    """
+    windows: list[tuple[int, int, int, int]] = []
+
+    def frames() -> Iterator[Frame]:
+        with VideoReader(path) as again:
+            for i, (_, frame) in enumerate(again.frames()):
+                if i >= n_frames:
+                    break
+                windows.append(plan.window(i))
+                yield crop(frame, windows[-1])
+
+    poses: list[FramePose] = []
+    for pose in estimator.estimate(frames()):
+        poses.append(uncrop(pose, windows[len(poses)]))
+        if progress is not None:
+            progress(n_frames + len(poses), 2 * n_frames)
+    if len(poses) != n_frames:
+        raise InputFileError(path, f"the second read gave {len(poses)} frames, the first {n_frames}")
+    return poses
+
+
+def _on_runner(poses: list[FramePose], names: tuple[str, ...], scan: PeopleScan) -> str:
+    """On how many of the runner's scanned frames the whole-frame pose had its mid-hip inside the runner's box."""
+    runner = scan.runner
+    if runner is None or "left_hip" not in names or "right_hip" not in names:
+        return ""
+    hips = [names.index("left_hip"), names.index("right_hip")]
+    inside = 0
+    for frame, box in zip(runner.frames, runner.boxes, strict=True):
+        pose = poses[frame] if frame < len(poses) else None
+        if pose is None or not pose.detected:
+            continue
+        x, y = np.nanmean(pose.positions_px[hips], axis=0)
+        x0, y0, x1, y1 = box.box_px
+        inside += bool(x0 <= x <= x1 and y0 <= y <= y1)
+    return f"{inside} of {len(runner.frames)}"
