@@ -57,9 +57,9 @@ class GaitEngine:
     quality_: QualityReport
     camera_roll_deg_: float  # estimated from the body, after any known roll was removed
     roll_corrected_deg_: float | None  # the known roll removed first (None: none given, or 3-D input)
-    resampled_from_frames_: (
-        int | None
-    )  # frames of uneven (variable-rate) input put on an even grid; else None
+    # frames of uneven (variable-rate) input that were put on an even grid; None when the input was even
+    resampled_from_frames_: int | None
+    unfiltered_: KeypointSeries  # after gap filling and left/right repair, before the low-pass
     cutoff_hz_: float
     obliquity_cutoff_hz_: float
 

@@ -12,6 +12,12 @@ absolute pelvic-drop error against motion capture falls from 1.22 to 0.46 deg at
 rises from 0.21 to 0.37 deg on noise-free tracks, where real stance-to-stance shape changes are smoothed
 (docs/validation.md). With fewer than ``MIN_TEMPLATE_STANCES`` usable stances there is no template and the
 caller keeps the raw peak.
+
+Under pixel noise the fitted gains still spread more than the runner's stances really differ, so with a
+:class:`NoiseModel` (the keypoint noise measured from the track itself, :func:`white_noise_sd`) each gain is
+pooled towards the leg's median by the share of the spread that is not noise (empirical Bayes,
+:func:`fit_stance_rises`): 2 px at 30 fps 0.46 -> 0.36 deg over the same eight seeds, and 1.72 -> 0.91 deg on
+the second validation runner.
 """
 
 from __future__ import annotations

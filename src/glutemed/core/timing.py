@@ -58,9 +58,7 @@ def to_even_grid(series: KeypointSeries, *, max_gap_s: float) -> KeypointSeries:
         if t_ok.size < 2:
             continue
         after = np.clip(np.searchsorted(t_ok, grid_s), 1, t_ok.size - 1)
-        exact = np.isclose(t_ok[np.minimum(after, t_ok.size - 1)], grid_s) | np.isclose(
-            t_ok[after - 1], grid_s
-        )
+        exact = np.isclose(t_ok[after], grid_s) | np.isclose(t_ok[after - 1], grid_s)
         inside = (grid_s >= t_ok[0]) & (grid_s <= t_ok[-1])
         keep = inside & ((t_ok[after] - t_ok[after - 1] <= longest_s) | exact)
         for d in range(dims):

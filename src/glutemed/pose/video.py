@@ -79,7 +79,7 @@ def timing_note(times_s: ArrayLike) -> str | None:
     """A note when the frame intervals of ``times_s`` (seconds, increasing) are uneven, or None when even."""
     times = np.asarray(times_s, dtype=np.float64)
     intervals_s = np.diff(times)
-    if intervals_s.size < 2 or not is_uneven(times):
+    if not is_uneven(times):
         return None
     median_s = float(np.median(intervals_s))
     n_uneven = round(uneven_share(times) * intervals_s.size)
