@@ -11,6 +11,7 @@ from glutemed.core.findings import (
     SEE_A_CLINICIAN,
     FindingRule,
     GaitEvidence,
+    GaitFault,
     SignContext,
     SignParams,
     evaluate_findings,
@@ -87,7 +88,22 @@ def test_red_flags_stop_everything(rules: Rules, make_intake) -> None:
 
 
 def test_gait_and_load_signs(rules: Rules, make_intake) -> None:
-    gait = GaitEvidence(flagged_faults=("cross-over-gait",))
+    gait = GaitEvidence(
+        faults=(
+            GaitFault(
+                "cross-over-gait",
+                "Cross-over gait",
+                "left",
+                "flagged",
+                -1.5,
+                "cm",
+                "above 3 cm",
+                None,
+                0.9,
+                "brindle2014",
+            ),
+        )
+    )
     load = load_evidence_from_dict({"weeks": [{"weekly_increase_pct": 12}, {"weekly_increase_pct": 45}]})
     assert load.max_weekly_increase_pct == 45
     intake = make_intake(regions=("lateral-knee",))

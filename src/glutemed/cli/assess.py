@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
+from glutemed.contracts.gait_result import ContractError
 from glutemed.core.clinical_scoring import TestScore
 from glutemed.core.programming import Program
 from glutemed.knowledge.loader import KnowledgeBase
@@ -63,14 +64,18 @@ def _run_assessment(
         fail(str(exc))
     kb = load_kb()
     rules = _rules()
-    result = assess(
-        intake_in.to_core(),
-        kb=kb,
-        rules=rules,
-        tests=tests_in.to_core() if tests_in else None,
-        gait=gait_data,
-        load=load_data,
-    )
+    try:
+        result = assess(
+            intake_in.to_core(),
+            kb=kb,
+            rules=rules,
+            tests=tests_in.to_core() if tests_in else None,
+            gait=gait_data,
+            load=load_data,
+            gait_source=str(gait),
+        )
+    except ContractError as exc:
+        fail(str(exc))
     return result, kb, rules
 
 

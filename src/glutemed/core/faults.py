@@ -3,6 +3,16 @@
 The services layer builds each ``FaultRule`` from the knowledge base (core reads no files). A leg with fewer
 than ``min_stances`` stances (7 by default, after Dingenen et al. 2018, ``dingenen2018a``) or without a value
 gets "not-enough-data", never a guess. Recording-level metrics (cadence) give one verdict for both legs.
+
+A rule is judged one of three ways (``judged_by``):
+
+- ``absolute``: the leg's median against the borderline and flagged values;
+- ``other-side``: the difference between this leg and the other leg, in the fault's direction, against the
+  numbers (only the leg with more of the fault can be borderline or flagged); the leg's own value is shown;
+- ``information``: the value is shown and never judged (verdict "information").
+
+Faults that share a metric (too stiff / too soft on knee flexion) are two directions of one band: the
+knowledge base checks that their fault zones cannot overlap, so one value never gets two verdicts.
 """
 
 from __future__ import annotations
@@ -13,17 +23,21 @@ from typing import Literal
 
 import numpy as np
 
-from glutemed.core.events import SIDES
+from glutemed.core.events import SIDES, Side
 from glutemed.core.quality import MIN_STANCES, QualityReport
 from glutemed.core.summary import RECORDING_METRICS, GaitSummary
 
 VerdictSide = Literal["left", "right", "both"]
 
 
+JudgedBy = Literal["absolute", "other-side", "information"]
+
+
 class Verdict(StrEnum):
     WITHIN = "within"
     BORDERLINE = "borderline"
     FLAGGED = "flagged"
+    INFORMATION = "information"  # measured and shown, never judged
     NOT_ENOUGH_DATA = "not-enough-data"
 
 
@@ -39,6 +53,9 @@ class FaultRule:
     ref: str
     verification: str
     min_stances: int = MIN_STANCES
+    judged_by: JudgedBy = "absolute"
+    name: str = ""
+    own_default: bool = False
 
     def __post_init__(self) -> None:
         ordered = (
@@ -75,16 +92,31 @@ class FaultVerdict:
     n_stances: int
     quality: float
     reason: str
+    name: str = ""
+    judged_by: JudgedBy = "absolute"
+    judged_value: float = float("nan")  # what was held against the numbers (the difference for other-side)
+    own_default: bool = False
 
 
 def _one(
-    rule: FaultRule, side: VerdictSide, value: float, n: int, quality: float, *, n_stances: int | None = None
+    rule: FaultRule,
+    side: VerdictSide,
+    value: float,
+    n: int,
+    quality: float,
+    *,
+    n_stances: int | None = None,
+    judged_value: float | None = None,
 ) -> FaultVerdict:
-    """``n``: stances with a finite value of the metric; ``n_stances``: stances found at all (default ``n``)."""
+    """``n``: stances with a finite value of the metric; ``n_stances``: stances found at all (default ``n``).
+
+    ``judged_value``: what the numbers are compared with, when it is not ``value`` (a left-right difference).
+    """
+    judged = value if judged_value is None else judged_value
     found = n if n_stances is None else n_stances
     if found < rule.min_stances:
         verdict, reason = Verdict.NOT_ENOUGH_DATA, f"{found} stances, at least {rule.min_stances} needed"
-    elif n == 0 or not np.isfinite(value):
+    elif n == 0 or not np.isfinite(value) or not np.isfinite(judged):
         verdict, reason = (
             Verdict.NOT_ENOUGH_DATA,
             "metric not measurable in this recording (it may need another view or a scale in metres)",
@@ -94,8 +126,10 @@ def _one(
             Verdict.NOT_ENOUGH_DATA,
             f"measurable in {n} stances only, {rule.min_stances} needed",
         )
+    elif rule.judged_by == "information":
+        verdict, reason = Verdict.INFORMATION, "shown for information: this metric is not judged"
     else:
-        verdict, reason = rule.classify(value), ""
+        verdict, reason = rule.classify(judged), ""
     return FaultVerdict(
         fault_id=rule.fault_id,
         metric=rule.metric,
@@ -112,7 +146,20 @@ def _one(
         n_stances=n,
         quality=quality if verdict is not Verdict.NOT_ENOUGH_DATA else 0.0,
         reason=reason,
+        name=rule.name or rule.fault_id,
+        judged_by=rule.judged_by,
+        judged_value=judged,
+        own_default=rule.own_default,
     )
+
+
+def _other_side_difference(rule: FaultRule, summary: GaitSummary, side: Side) -> float:
+    """This leg's value minus the other leg's, signed so that positive means more of the fault."""
+    other: Side = "right" if side == "left" else "left"
+    mine = summary.metrics[rule.metric].leg(side).median
+    theirs = summary.metrics[rule.metric].leg(other).median
+    sign = 1.0 if rule.direction == "above" else -1.0
+    return float(sign * (mine - theirs))
 
 
 def evaluate(summary: GaitSummary, rules: list[FaultRule], quality: QualityReport) -> list[FaultVerdict]:
@@ -128,5 +175,22 @@ def evaluate(summary: GaitSummary, rules: list[FaultRule], quality: QualityRepor
         for side in SIDES:
             stat = summary.metrics[rule.metric].leg(side)
             found = summary.n_stances.get(side, 0)
+            judged = None
+            if rule.judged_by == "other-side":
+                other_n = summary.metrics[rule.metric].leg("right" if side == "left" else "left").n
+                n_both = min(stat.n, other_n)
+                judged = _other_side_difference(rule, summary, side)
+                out.append(
+                    _one(
+                        rule,
+                        side,
+                        stat.median,
+                        n_both,
+                        quality.score(side),
+                        n_stances=found,
+                        judged_value=judged,
+                    )
+                )
+                continue
             out.append(_one(rule, side, stat.median, stat.n, quality.score(side), n_stances=found))
     return out

@@ -41,12 +41,60 @@ class SignParams:
     session_spike_flag_pct: float  # session distance above this % of the longest run in 30 days
 
 
+GaitVerdict = Literal["flagged", "borderline"]
+
+
+@dataclass(frozen=True)
+class GaitFault:
+    """A gait fault the analyzer judged flagged or borderline on one leg (or ``both`` for cadence).
+
+    Copied from the analyzer's own verdict in a ``glutemed.gait/v1`` result; nothing here re-judges it.
+    """
+
+    fault_id: str
+    name: str
+    side: str  # "left", "right" or "both"
+    verdict: GaitVerdict
+    value: float | None
+    unit: str
+    normal_band: str  # plain words, e.g. "33-51 deg" or "below 5.0 deg"
+    sdd: float | None
+    quality: float  # 0-1, the analyzer's quality score for that leg
+    ref: str
+
+
+@dataclass(frozen=True)
+class GaitGap:
+    """A fault the recording could not judge (wrong view, too few stances...): a gap, never a "no"."""
+
+    fault_id: str
+    name: str
+    reason: str
+    advice: str  # how to film so that it can be judged
+
+
 @dataclass(frozen=True)
 class GaitEvidence:
-    flagged_faults: tuple[str, ...] = ()
-    borderline_faults: tuple[str, ...] = ()
-    metrics: Mapping[str, float] | None = None
+    faults: tuple[GaitFault, ...] = ()  # flagged or borderline, per leg
+    within: tuple[str, ...] = ()  # fault ids judged within on every leg measured
+    not_judged: tuple[GaitGap, ...] = ()
     cadence_spm: float | None = None
+
+    @property
+    def flagged_faults(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.fault_id for f in self.faults if f.verdict == "flagged"))
+
+    @property
+    def borderline_faults(self) -> tuple[str, ...]:
+        flagged = set(self.flagged_faults)
+        return tuple(
+            dict.fromkeys(
+                f.fault_id for f in self.faults if f.verdict == "borderline" and f.fault_id not in flagged
+            )
+        )
+
+    def judged(self, fault_id: str) -> bool:
+        return fault_id in self.within or any(f.fault_id == fault_id for f in self.faults)
 
 
 @dataclass(frozen=True)
@@ -164,13 +212,20 @@ def _weekly_increase(ctx: SignContext) -> Sign:
 
 def _gait(fault_id: str) -> Callable[[SignContext], Sign]:
     def sign(ctx: SignContext) -> Sign:
-        if ctx.gait is None:
+        gait = ctx.gait
+        if gait is None:
             return Sign(None, "no gait result")
-        if fault_id in ctx.gait.flagged_faults:
-            return Sign(True, f"gait: {fault_id} flagged")
-        if fault_id in ctx.gait.borderline_faults:
+        hits = [f for f in gait.faults if f.fault_id == fault_id]
+        flagged = [f for f in hits if f.verdict == "flagged"]
+        if flagged:
+            sides = ", ".join(f"{f.side} {f.value:.1f} {f.unit}" for f in flagged if f.value is not None)
+            return Sign(True, f"gait: {fault_id} flagged ({sides})")
+        if hits:
             return Sign(False, f"gait: {fault_id} borderline")
-        return Sign(False, f"gait: no {fault_id}")
+        if fault_id in gait.within:
+            return Sign(False, f"gait: {fault_id} within the normal band")
+        gap = next((g for g in gait.not_judged if g.fault_id == fault_id), None)
+        return Sign(None, f"gait: {fault_id} not judged ({gap.reason if gap else 'not in the gait result'})")
 
     return sign
 

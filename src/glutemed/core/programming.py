@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from glutemed.core.findings import GaitFault
+
 ALWAYS_AT_HAND = frozenset({"none", "mat", "wall", "chair"})
 
 
@@ -103,6 +105,7 @@ class ProgramRequest:
     sessions_per_week: int
     minutes_per_session: float
     cadence_spm: float | None = None
+    gait: tuple[GaitFault, ...] = ()  # the analyzer's flagged and borderline faults, per leg
 
 
 @dataclass(frozen=True)

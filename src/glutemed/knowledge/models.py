@@ -455,6 +455,24 @@ class Direction(StrEnum):
     BELOW = "below"
 
 
+class ReferencePopulation(Strict):
+    """Published values of the metric in uninjured runners: the band a healthy runner sits in."""
+
+    mean: float
+    sd: float = Field(gt=0)
+    unit: Unit
+    n: int | None = Field(default=None, gt=0)
+    population: Text  # who was measured, how (2-D or 3-D), at what speed
+    ref: RefKey
+    verification: Verification
+
+
+# How a verdict is reached: ``absolute`` holds each leg's value against the numbers; ``other-side`` holds the
+# difference between the legs (the leg with more of the fault is the one flagged); ``information`` shows the
+# value and never flags it (the metric is not valid enough to judge, e.g. 2-D knee valgus in running).
+JudgedBy = Literal["absolute", "other-side", "information"]
+
+
 class Threshold(Strict):
     """Where a metric turns from within to borderline to flagged, and why those numbers."""
 
@@ -465,7 +483,8 @@ class Threshold(Strict):
     derivation: Text  # how the numbers follow from the source, in plain words
     ref: RefKey
     verification: Verification
-    relative_to: Literal["absolute", "runner-baseline", "percent-change"] = "absolute"
+    relative_to: JudgedBy = "absolute"
+    own_default: bool = False  # True: glutemed's own default, not a number the source holds
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -496,6 +515,7 @@ class GaitFault(Strict):
     landmarks: list[Text] = Field(min_length=1)
     metric: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
     threshold: Threshold
+    reference_population: ReferencePopulation | None = None
     sdd: Sdd | None = None
     linked_conditions: list[Id] = []
     evidence: Text

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from glutemed.knowledge.models import SOFT_TISSUE_STAGES, Family, Stage
+from glutemed.knowledge.models import SOFT_TISSUE_STAGES, Direction, Family, GaitFault, Stage
 
 if TYPE_CHECKING:
     from glutemed.knowledge.loader import KnowledgeBase
@@ -161,5 +161,52 @@ def check_catalogue(kb: KnowledgeBase) -> list[str]:
     return problems
 
 
+def _population_problems(fault: GaitFault) -> list[str]:
+    """A runner at the published mean plus or minus one SD must sit within the fault's band."""
+    pop, th = fault.reference_population, fault.threshold
+    if pop is None or th.relative_to != "absolute":
+        return []
+    edge = pop.mean + pop.sd if th.direction is Direction.ABOVE else pop.mean - pop.sd
+    beyond = edge >= th.borderline if th.direction is Direction.ABOVE else edge <= th.borderline
+    if beyond:
+        return [
+            f"gait_faults/{fault.id}: a healthy runner at {edge:g} {pop.unit} (mean {pop.mean:g} ± one SD "
+            f"{pop.sd:g}) would reach the borderline {th.borderline:g}; the band flags healthy runners"
+        ]
+    return []
+
+
+def check_shared_metrics(kb: KnowledgeBase) -> list[str]:
+    """Faults that share a metric are two directions of one band: never two verdicts for one value."""
+    problems: list[str] = []
+    by_metric: dict[str, list[GaitFault]] = {}
+    for fault in kb.gait_faults.values():
+        by_metric.setdefault(fault.metric, []).append(fault)
+        problems.extend(_population_problems(fault))
+    for metric, faults in by_metric.items():
+        if len(faults) == 1:
+            continue
+        names = ", ".join(f.id for f in faults)
+        directions = [f.threshold.direction for f in faults]
+        if len(faults) > 2 or len(set(directions)) != 2:
+            problems.append(
+                f"gait_faults: {names} share {metric} but are not one 'above' and one 'below' fault"
+            )
+            continue
+        if {f.threshold.relative_to for f in faults} != {"absolute"}:
+            problems.append(f"gait_faults: {names} share {metric}; both must be judged 'absolute'")
+            continue
+        high = next(f for f in faults if f.threshold.direction is Direction.ABOVE)
+        low = next(f for f in faults if f.threshold.direction is Direction.BELOW)
+        if low.threshold.borderline >= high.threshold.borderline:
+            problems.append(
+                f"gait_faults: {names} share {metric} and their fault zones overlap "
+                f"(below {low.threshold.borderline:g} and above {high.threshold.borderline:g})"
+            )
+        if high.reference_population != low.reference_population:
+            problems.append(f"gait_faults: {names} share {metric} but not one reference_population")
+    return problems
+
+
 def check_knowledge_base(kb: KnowledgeBase) -> list[str]:
-    return [*check_references(kb), *check_links(kb), *check_catalogue(kb)]
+    return [*check_references(kb), *check_links(kb), *check_catalogue(kb), *check_shared_metrics(kb)]

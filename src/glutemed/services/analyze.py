@@ -66,6 +66,9 @@ def fault_rules(kb: KnowledgeBase, *, min_stances: int) -> list[FaultRule]:
             ref=fault.threshold.ref,
             verification=fault.threshold.verification.value,
             min_stances=min_stances,
+            judged_by=fault.threshold.relative_to,
+            name=fault.name,
+            own_default=fault.threshold.own_default,
         )
         for fault in kb.gait_faults.values()
     ]

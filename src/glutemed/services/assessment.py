@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from glutemed.contracts.gait_result import read_gait_result
 from glutemed.core.clinical_scoring import NormEquationView, TestResults, TestScore, score_all
 from glutemed.core.findings import (
     FindingsReport,
@@ -15,12 +15,11 @@ from glutemed.core.findings import (
     SignContext,
     evaluate_findings,
     load_evidence_from_dict,
-    numbers_under,
 )
 from glutemed.core.intake import Intake
 from glutemed.knowledge.loader import KnowledgeBase
-from glutemed.knowledge.models import Direction
 from glutemed.knowledge.rules import Rules
+from glutemed.services.gait_evidence import gait_evidence
 
 HHD_TEST = "hip-abduction-dynamometry"
 
@@ -45,56 +44,9 @@ def norm_equation(kb: KnowledgeBase) -> NormEquationView | None:
     return NormEquationView(eq.intercept, eq.age_coef, eq.male_coef, eq.sd, eq.ref)
 
 
-def _explicit_faults(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """Faults a gait result lists by id: ``faults: [id, ...]`` or ``[{id, status}, ...]``."""
-    flagged: list[str] = []
-    borderline: list[str] = []
-    for item in data.get("faults", []) or []:
-        if isinstance(item, str):
-            flagged.append(item)
-        elif isinstance(item, Mapping) and isinstance(item.get("id"), str):
-            status = str(item.get("status", "flagged"))
-            if status == "flagged":
-                flagged.append(item["id"])
-            elif status == "borderline":
-                borderline.append(item["id"])
-    return flagged, borderline
-
-
-def _beyond(value: float, limit: float, *, above: bool) -> bool:
-    return value >= limit if above else value <= limit
-
-
-def read_gait(data: Mapping[str, Any], kb: KnowledgeBase) -> tuple[GaitEvidence, list[str]]:
-    """Compare every known gait metric found in a gait result with the knowledge base's thresholds."""
-    flagged, borderline = _explicit_faults(data)
-    metrics: dict[str, float] = {}
-    notes: list[str] = []
-    for fault in kb.gait_faults.values():
-        values = numbers_under(data, frozenset({fault.metric}))
-        if not values:
-            continue
-        th = fault.threshold
-        worst = max(values) if th.direction is Direction.ABOVE else min(values)
-        metrics[fault.metric] = worst
-        if th.relative_to != "absolute":
-            notes.append(f"{fault.id}: threshold is relative to {th.relative_to}; not judged from one value")
-            continue
-        above = th.direction is Direction.ABOVE
-        if _beyond(worst, th.flagged, above=above) and fault.id not in flagged:
-            flagged.append(fault.id)
-        elif _beyond(worst, th.borderline, above=above) and fault.id not in flagged:
-            borderline.append(fault.id)
-    cadence = numbers_under(data, frozenset({"cadence_spm"}))
-    if not metrics and not flagged:
-        notes.append("the gait result holds no metric or fault that glutemed knows")
-    evidence = GaitEvidence(
-        flagged_faults=tuple(dict.fromkeys(flagged)),
-        borderline_faults=tuple(dict.fromkeys(b for b in borderline if b not in flagged)),
-        metrics=metrics,
-        cadence_spm=statistics.median(cadence) if cadence else None,
-    )
-    return evidence, notes
+def read_gait(data: Mapping[str, Any], kb: KnowledgeBase, *, source: str = "gait result") -> GaitEvidence:
+    """The analyzer's verdicts from a ``glutemed.gait/v1`` result; a wrong shape raises ContractError."""
+    return gait_evidence(read_gait_result(data, source), kb)
 
 
 def _conditions(
@@ -125,6 +77,7 @@ def assess(
     tests: TestResults | None = None,
     gait: Mapping[str, Any] | None = None,
     load: Mapping[str, Any] | None = None,
+    gait_source: str = "gait result",
 ) -> AssessmentResult:
     notes: list[str] = []
     norm = norm_equation(kb)
@@ -141,8 +94,10 @@ def assess(
     )
     gait_evidence = None
     if gait is not None:
-        gait_evidence, gait_notes = read_gait(gait, kb)
-        notes.extend(gait_notes)
+        gait_evidence = read_gait(gait, kb, source=gait_source)
+        notes.extend(
+            f"{gap.name}: not judged ({gap.reason}). {gap.advice}" for gap in gait_evidence.not_judged
+        )
     load_evidence = load_evidence_from_dict(load) if load is not None else None
     ctx = SignContext(intake, tuple(scores), gait_evidence, load_evidence, rules.sign_params())
     report = evaluate_findings(rules.finding_rules(), ctx)
@@ -163,6 +118,14 @@ def citations(keys: list[str] | tuple[str, ...], kb: KnowledgeBase) -> list[str]
     return [kb.references[key].citation() if key in kb.references else key for key in keys]
 
 
+def _gait_json(gait: GaitEvidence) -> dict[str, Any]:
+    return {
+        "flagged_faults": list(gait.flagged_faults),
+        "borderline_faults": list(gait.borderline_faults),
+        **asdict(gait),
+    }
+
+
 def assessment_to_json(result: AssessmentResult, kb: KnowledgeBase) -> dict[str, Any]:
     report = result.report
     findings = []
@@ -179,7 +142,7 @@ def assessment_to_json(result: AssessmentResult, kb: KnowledgeBase) -> dict[str,
         "findings": findings,
         "suspected_conditions": list(result.suspected_conditions),
         "at_risk_conditions": list(result.at_risk_conditions),
-        "gait": asdict(result.gait) if result.gait else None,
+        "gait": _gait_json(result.gait) if result.gait else None,
         "load": asdict(result.load) if result.load else None,
         "notes": list(result.notes),
     }

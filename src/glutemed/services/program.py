@@ -85,6 +85,7 @@ def program_request(result: AssessmentResult) -> ProgramRequest:
         sessions_per_week=intake.availability.sessions_per_week,
         minutes_per_session=intake.availability.minutes_per_session,
         cadence_spm=gait.cadence_spm if gait else None,
+        gait=gait.faults if gait else (),
     )
 
 
