@@ -4,8 +4,14 @@ In the gaitmap style: ``__init__`` only stores parameters (all defaulted), ``ana
 returns ``self``, results are attributes ending in ``_``. The chain is
 
     [known camera roll removed] -> [uneven frame times put on an even grid (core.timing)]
-    -> gap fill -> left/right repair -> zero-lag low-pass -> view (given or detected) -> events
-             -> per-stance metrics -> per-leg summary -> quality
+    -> gap fill -> left/right repair -> zero-lag low-pass -> view (given or detected)
+    -> [side view: direction of travel (core.facing)] -> events -> per-stance metrics -> per-leg summary
+    -> quality
+
+A side view whose direction of travel cannot be decided (``facing_`` undetermined) still gives its stances,
+step times and cadence (they need only the stride period), but its direction-dependent metrics
+(``stance_metrics.DIRECTION_DEPENDENT_METRICS``: knee angles at strike and in stance, shank angle, contact
+time, ...) are NaN: they are never measured from a guessed direction.
 
 Pelvic obliquity gets a second low-pass at three times the step frequency before its stance peak is taken
 (``obliquity_cutoff_hz_``; see ``glutemed.core.stance_metrics``).
@@ -18,6 +24,7 @@ requested view, or the rear view when none is given.
 from __future__ import annotations
 
 from glutemed.core.events import GaitEvents, detect_events
+from glutemed.core.facing import FacingDecision, decide_facing
 from glutemed.core.filters import (
     FillMethod,
     default_cutoff_hz,
@@ -50,6 +57,7 @@ class GaitEngine:
 
     view_: View
     view_detection_: ViewDetection | None
+    facing_: FacingDecision | None  # side view: direction of travel and its cues; None for rear/front views
     series_: KeypointSeries
     events_: GaitEvents
     stances_: GaitMetrics
@@ -120,7 +128,11 @@ class GaitEngine:
             self.view_detection_, self.view_ = None, view
         self.series_ = cleaned
         self.camera_roll_deg_ = float("nan") if self.view_ is View.SIDE else estimate_camera_roll_deg(cleaned)
-        self.events_ = detect_events(cleaned, view=self.view_)
+        self.facing_ = decide_facing(cleaned) if self.view_ is View.SIDE else None
+        # events need a direction to tell stance from swing; an undetermined one keeps +x for the stride
+        # timing only, and the direction-dependent metrics are withheld below
+        forward = self.facing_.sign_or(1.0) if self.facing_ is not None else 1.0
+        self.events_ = detect_events(cleaned, view=self.view_, forward_sign=forward)
         self.stances_ = compute_stance_metrics(
             cleaned,
             self.events_,
@@ -130,6 +142,7 @@ class GaitEngine:
             unfiltered=self.unfiltered_,
             keypoint_cutoff_hz=self.cutoff_hz_,
             filter_order=self.filter_order,
+            forward_sign=None if self.facing_ is not None and not self.facing_.decided else forward,
         )
         self.obliquity_cutoff_hz_ = self.stances_.obliquity_cutoff_hz
         self.summary_ = summarize(self.stances_)

@@ -34,7 +34,8 @@ from typing import Literal
 import numpy as np
 from scipy.signal import find_peaks
 
-from glutemed.core.kinematics import facing_sign, upright_positions
+from glutemed.core.facing import decide_facing
+from glutemed.core.kinematics import upright_positions
 from glutemed.core.series import FloatArray, KeypointSeries
 from glutemed.core.view import View
 
@@ -265,15 +266,20 @@ def fore_aft_contact_events(forward: FloatArray, times_s: FloatArray) -> tuple[F
     return np.asarray(strikes, dtype=np.float64), np.asarray(toe_offs, dtype=np.float64)
 
 
-def foot_forward(series: KeypointSeries, /, side: Side) -> FloatArray:
-    """Fore-aft position of one foot (heel, else ankle) ahead of the hip midpoint, in the runner's direction."""
+def foot_forward(series: KeypointSeries, /, side: Side, *, forward_sign: float | None = None) -> FloatArray:
+    """Fore-aft position of one foot (heel, else ankle) ahead of the hip midpoint, in the runner's direction.
+
+    ``forward_sign``: +1 when the runner faces image +x, -1 for -x; None decides it from the series
+    (``glutemed.core.facing``), +1 when undetermined.
+    """
     x = upright_positions(series)[..., 0]
     hips = 0.5 * (x[:, series.index("left_hip")] + x[:, series.index("right_hip")])
     foot = x[:, series.index(f"{side}_ankle")]
     if f"{side}_heel" in series.names and np.isfinite(series.xyz(f"{side}_heel")).any():
         heel = x[:, series.index(f"{side}_heel")]
         foot = np.where(np.isfinite(heel), heel, foot)
-    return np.asarray(facing_sign(series) * (foot - hips), dtype=np.float64)
+    sign = decide_facing(series).sign_or(1.0) if forward_sign is None else forward_sign
+    return np.asarray(sign * (foot - hips), dtype=np.float64)
 
 
 def cadence_from_events(event_times_s: list[FloatArray]) -> float:
@@ -329,11 +335,20 @@ def frontal_events(series: KeypointSeries, /) -> tuple[dict[Side, FloatArray], d
     return pelvis[0], pelvis[1], "pelvis"
 
 
-def detect_events(series: KeypointSeries, /, *, view: View) -> GaitEvents:
-    """Foot strikes, toe offs and stances of both feet, plus cadence, for a 2-D rear, front or side view."""
+def detect_events(series: KeypointSeries, /, *, view: View, forward_sign: float | None = None) -> GaitEvents:
+    """Foot strikes, toe offs and stances of both feet, plus cadence, for a 2-D rear, front or side view.
+
+    ``forward_sign`` (side view): the runner's direction in the image, see ``foot_forward``. With the wrong
+    sign, swing is taken for stance: strikes land near toe offs, contact times come out wrong.
+    """
     times = series.times_s
     if view is View.SIDE:
-        found = {side: fore_aft_contact_events(foot_forward(series, side), times) for side in SIDES}
+        if forward_sign is None:
+            forward_sign = decide_facing(series).sign_or(1.0)
+        found = {
+            side: fore_aft_contact_events(foot_forward(series, side, forward_sign=forward_sign), times)
+            for side in SIDES
+        }
         strikes = {side: found[side][0] for side in SIDES}
         toe_offs = {side: found[side][1] for side in SIDES}
         method = "feet"

@@ -3,7 +3,8 @@
 Every function takes arrays of shape (frames, dims) in an *upright* frame, where the LAST coordinate points
 up: (x, y_up) for 2-D images after ``upright_positions`` has flipped pixel y, or (x, y, z) with z up for 3-D lab
 data. Frontal-plane angles (rear or front view) take the image x as the lateral axis; sagittal angles (side
-view) take the image x as fore-aft and need ``forward_sign`` (+1 when the runner faces +x, -1 when facing -x).
+view) take the image x as fore-aft and need ``forward_sign`` (+1 when the runner faces +x, -1 when facing -x;
+decided by ``glutemed.core.facing``).
 Left/right and medial/lateral are decided from the keypoint labels, never from the image side, so the same
 formula serves rear and front (mirrored) views.
 """
@@ -118,23 +119,3 @@ def trunk_lean_forward_deg(mid_shoulder: FloatArray, mid_hip: FloatArray, forwar
     """Forward trunk lean (2-D side view): hip-to-shoulder line against vertical, positive leaning forward."""
     trunk = mid_shoulder - mid_hip
     return np.asarray(np.degrees(np.arctan2(forward_sign * trunk[..., 0], trunk[..., -1])), dtype=np.float64)
-
-
-def facing_sign(series: KeypointSeries, /) -> float:
-    """+1 when a side-view runner faces image +x, -1 when facing -x.
-
-    From the feet (toe ahead of heel) where those keypoints exist, else from the nose against the hips.
-    Returns +1 when nothing decides it.
-    """
-    votes: list[float] = []
-    for side in ("left", "right"):
-        if series.has(f"{side}_toe", f"{side}_heel"):
-            votes.append(
-                float(np.nanmedian(series.xyz(f"{side}_toe")[:, 0] - series.xyz(f"{side}_heel")[:, 0]))
-            )
-    finite = [v for v in votes if np.isfinite(v)]
-    if not finite and series.has("nose", "left_hip", "right_hip"):
-        mid_x = 0.5 * (series.xyz("left_hip")[:, 0] + series.xyz("right_hip")[:, 0])
-        finite = [float(np.nanmedian(series.xyz("nose")[:, 0] - mid_x))]
-    total = float(np.nansum(finite)) if finite else 0.0
-    return -1.0 if total < 0 else 1.0

@@ -1,7 +1,8 @@
 """Per-stance, per-leg running metrics from a cleaned 2-D series and its gait events.
 
 Rear and front views give the frontal-plane metrics, side views the sagittal ones; the timing metrics come
-from the events in any view. A metric the view cannot measure is NaN, so every stance row has every column.
+from the events in any view. A metric the view cannot measure is NaN, so every stance row has every column;
+so is every direction-dependent metric of a side view whose direction of travel is undetermined.
 Angles are sampled at event times by linear interpolation between frames ("at strike"), peaks are taken over
 the frames from strike to toe off, and "midstance" is the time halfway between strike and toe off.
 Lengths in centimetres need a scale (metres per series unit): metric series carry their own, pixel series
@@ -69,6 +70,26 @@ class StanceMetrics:
 METRIC_NAMES: tuple[str, ...] = tuple(
     f.name for f in fields(StanceMetrics) if f.name not in ("side", "strike_time_s", "toe_off_time_s")
 )
+FRONTAL_METRICS: tuple[str, ...] = (
+    "pelvic_drop_peak_deg",
+    "pelvic_drop_midstance_deg",
+    "hip_adduction_peak_deg",
+    "knee_fppa_peak_deg",
+    "step_width_cm",
+    "step_width_pelvis_ratio",
+    "trunk_lean_lateral_deg",
+)
+SAGITTAL_METRICS: tuple[str, ...] = (
+    "knee_flexion_strike_deg",
+    "knee_flexion_peak_stance_deg",
+    "shank_angle_strike_deg",
+    "foot_ahead_of_hip_strike_leg_ratio",
+    "trunk_lean_forward_deg",
+    "vertical_oscillation_cm",
+)
+# Side-view metrics that need the direction of travel: all sagittal ones (signed by it, or sampled at events
+# that tell stance from swing by it) and the contact phase. Step time and cadence only need the period.
+DIRECTION_DEPENDENT_METRICS: tuple[str, ...] = (*SAGITTAL_METRICS, "contact_time_s", "flight_time_s")
 
 
 @dataclass(frozen=True)
@@ -240,6 +261,28 @@ def _frame(times_s: FloatArray, t: float) -> int:
     return int(np.argmin(np.abs(times_s - t))) if np.isfinite(t) else -1
 
 
+def _row(st: Stance, measured: dict[str, float | bool | None] | None) -> StanceMetrics:
+    """One stance's metrics: ``measured`` for the view's own metrics, NaN for the rest.
+
+    ``measured`` None: a side view whose direction of travel is undetermined, where the contact phase and
+    every sagittal metric are NaN too (``DIRECTION_DEPENDENT_METRICS``).
+    """
+    values: dict[str, float | bool | None] = dict.fromkeys(FRONTAL_METRICS + SAGITTAL_METRICS, float("nan"))
+    values |= {
+        "crossover": None,
+        "contact_time_s": st.contact_time_s,
+        "flight_time_s": st.next_contra_strike_time_s - st.toe_off_time_s,
+    }
+    values |= dict.fromkeys(DIRECTION_DEPENDENT_METRICS, float("nan")) if measured is None else measured
+    return StanceMetrics(
+        side=st.side,
+        strike_time_s=st.strike_time_s,
+        toe_off_time_s=st.toe_off_time_s,
+        step_time_s=st.next_contra_strike_time_s - st.strike_time_s,
+        **values,  # type: ignore[arg-type]
+    )
+
+
 def compute_stance_metrics(
     series: KeypointSeries,
     events: GaitEvents,
@@ -251,8 +294,12 @@ def compute_stance_metrics(
     unfiltered: KeypointSeries | None = None,
     keypoint_cutoff_hz: float | None = None,
     filter_order: int = 4,
+    forward_sign: float | None = 1.0,
 ) -> GaitMetrics:
     """Every metric of every stance (NaN where the view cannot measure it), plus the recording's cadence.
+
+    ``forward_sign`` (side view): +1 when the runner faces image +x, -1 for -x (``glutemed.core.facing``);
+    None when the direction is undetermined: the ``DIRECTION_DEPENDENT_METRICS`` are then NaN.
 
     ``obliquity_cutoff_hz`` low-passes pelvic obliquity before its peak is taken; None derives it from the
     cadence (``default_obliquity_cutoff_hz``), NaN switches the extra filter off. ``unfiltered`` (the series
@@ -263,24 +310,6 @@ def compute_stance_metrics(
         obliquity_cutoff_hz = default_obliquity_cutoff_hz(events.cadence_spm, series.fps_hz)
     body = _Body(series, obliquity_cutoff_hz)
     scale_m = scale_for(series, scale_m_per_unit)
-    fwd = kin.facing_sign(series) if view is View.SIDE else 1.0
-    frontal_names = (
-        "pelvic_drop_peak_deg",
-        "pelvic_drop_midstance_deg",
-        "hip_adduction_peak_deg",
-        "knee_fppa_peak_deg",
-        "step_width_cm",
-        "step_width_pelvis_ratio",
-        "trunk_lean_lateral_deg",
-    )
-    sagittal_names = (
-        "knee_flexion_strike_deg",
-        "knee_flexion_peak_stance_deg",
-        "shank_angle_strike_deg",
-        "foot_ahead_of_hip_strike_leg_ratio",
-        "trunk_lean_forward_deg",
-        "vertical_oscillation_cm",
-    )
     rises: dict[int, StanceRise | None] = {}
     noise_deg: dict[str, float] = {}
     kept: dict[str, float] = {}
@@ -300,23 +329,12 @@ def compute_stance_metrics(
             kept[side] = next((r.kept for r in fitted if r is not None), float("nan"))
     out = []
     for i, st in enumerate(events.stances):
-        values: dict[str, float | bool | None] = dict.fromkeys(frontal_names + sagittal_names, float("nan"))
-        values["crossover"] = None
-        if view is View.SIDE:
-            values.update(_sagittal(body, st, scale_m, fwd))
+        measured: dict[str, float | bool | None] | None
+        if view is not View.SIDE:
+            measured = _frontal(body, st, events, scale_m, rises.get(i))
         else:
-            values.update(_frontal(body, st, events, scale_m, rises.get(i)))
-        out.append(
-            StanceMetrics(
-                side=st.side,
-                strike_time_s=st.strike_time_s,
-                toe_off_time_s=st.toe_off_time_s,
-                contact_time_s=st.contact_time_s,
-                flight_time_s=st.next_contra_strike_time_s - st.toe_off_time_s,
-                step_time_s=st.next_contra_strike_time_s - st.strike_time_s,
-                **values,  # type: ignore[arg-type]
-            )
-        )
+            measured = None if forward_sign is None else _sagittal(body, st, scale_m, forward_sign)
+        out.append(_row(st, measured))
     return GaitMetrics(
         view=view,
         stances=tuple(out),
