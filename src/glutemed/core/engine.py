@@ -36,7 +36,7 @@ from glutemed.core.filters import (
 from glutemed.core.level import derotate
 from glutemed.core.quality import QualityReport, assess_quality
 from glutemed.core.series import KeypointSeries, SeriesError
-from glutemed.core.stance_metrics import GaitMetrics, compute_stance_metrics
+from glutemed.core.stance_metrics import DIRECTION_DEPENDENT_METRICS, GaitMetrics, compute_stance_metrics
 from glutemed.core.summary import GaitSummary, summarize
 from glutemed.core.timing import is_uneven, to_even_grid
 from glutemed.core.view import View, ViewDetection, detect_view, project_to_view
@@ -58,6 +58,7 @@ class GaitEngine:
     view_: View
     view_detection_: ViewDetection | None
     facing_: FacingDecision | None  # side view: direction of travel and its cues; None for rear/front views
+    withheld_: dict[str, str]  # metric -> why this recording does not measure it (undetermined direction)
     series_: KeypointSeries
     events_: GaitEvents
     stances_: GaitMetrics
@@ -133,6 +134,10 @@ class GaitEngine:
         # timing only, and the direction-dependent metrics are withheld below
         forward = self.facing_.sign_or(1.0) if self.facing_ is not None else 1.0
         self.events_ = detect_events(cleaned, view=self.view_, forward_sign=forward)
+        self.withheld_ = {}
+        if self.facing_ is not None and not self.facing_.decided:
+            why = f"direction of travel could not be decided: {self.facing_.reason}"
+            self.withheld_ = dict.fromkeys(DIRECTION_DEPENDENT_METRICS, why)
         self.stances_ = compute_stance_metrics(
             cleaned,
             self.events_,
