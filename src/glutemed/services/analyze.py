@@ -104,13 +104,16 @@ def _fault_views(kb: KnowledgeBase) -> dict[str, set[View]]:
 def _gate(
     verdicts: list[FaultVerdict], engine: GaitEngine, views: dict[str, set[View]], config: AnalysisConfig
 ) -> list[FaultVerdict]:
-    """Refuse verdicts a recording cannot support: wrong camera view for the fault, or too low a frame rate."""
+    """Refuse verdicts a recording cannot support: wrong camera view for the fault, a metric the engine
+    withheld (a side view whose direction of travel could not be decided), or too low a frame rate."""
     fps = engine.series_.fps_hz
     gated = []
     for verdict in verdicts:
         reason = ""
         if engine.view_ not in views.get(verdict.fault_id, set()):
             reason = f"needs a {' or '.join(sorted(v.value for v in views[verdict.fault_id]))} view"
+        elif verdict.metric in engine.withheld_:
+            reason = engine.withheld_[verdict.metric]
         elif fps < config.quality.min_fps_hz:
             reason = f"frame rate {fps:.1f} fps is below {config.quality.min_fps_hz:g} fps"
         gated.append(
@@ -231,6 +234,7 @@ def _clean(value: Any) -> Any:
 def _recording_dict(recording: Recording) -> dict[str, Any]:
     engine = recording.engine
     detection = engine.view_detection_
+    facing = engine.facing_  # side views only: direction of travel, each cue's vote (+1 = faces image +x)
     return {
         "path": str(recording.path),
         "sha256": recording.sha256,
@@ -238,6 +242,24 @@ def _recording_dict(recording: Recording) -> dict[str, Any]:
         "view": engine.view_.value,
         "view_detected": detection is not None,
         "view_confidence": detection.confidence if detection else None,
+        "facing": None
+        if facing is None
+        else {
+            "decided": facing.label,
+            "confidence": facing.confidence,
+            "agree": facing.agree,
+            "reason": facing.reason or None,
+            "cues": [
+                {
+                    "name": c.name,
+                    "vote": c.vote,
+                    "weight": c.weight,
+                    "n_frames": c.n_frames,
+                    "note": c.note or None,
+                }
+                for c in facing.cues
+            ],
+        },
         "fps_hz": engine.series_.fps_hz,
         "n_frames": engine.series_.n_frames,
         "duration_s": engine.series_.duration_s,
