@@ -186,3 +186,44 @@ def test_citations_name_the_first_author(kb: KnowledgeBase) -> None:
     )
     assert kb.references["teng2014"].citation().startswith("Teng & Powers (2014).")
     assert "?." not in kb.references["bramah2018"].citation()
+
+
+def test_published_mean_plus_minus_one_sd_is_within_every_band(kb: KnowledgeBase) -> None:
+    """Issue 10: a healthy runner at the reference mean +/- 1 SD must not be marked."""
+    for fault in kb.gait_faults.values():
+        pop = fault.reference_population
+        if pop is None:
+            continue
+        th = fault.threshold
+        assert th.relative_to == "absolute", fault.id
+        for value in (pop.mean - pop.sd, pop.mean, pop.mean + pop.sd):
+            if th.direction == "above":
+                assert value < th.borderline, (fault.id, value)
+            else:
+                assert value > th.borderline, (fault.id, value)
+
+
+def test_knee_flexion_is_one_band_with_two_directions(kb: KnowledgeBase) -> None:
+    sinking = kb.gait_faults["reduced-stiffness"]
+    stiff = kb.gait_faults["stiff-landing"]
+    assert sinking.metric == stiff.metric == "knee_flexion_peak_stance_deg"
+    assert {sinking.threshold.direction.value, stiff.threshold.direction.value} == {"above", "below"}
+    assert sinking.reference_population == stiff.reference_population is not None
+    assert stiff.threshold.flagged < stiff.threshold.borderline < sinking.threshold.borderline
+    assert sinking.threshold.borderline < sinking.threshold.flagged
+
+
+def test_pelvic_drop_by_side_difference_and_knee_valgus_for_information(kb: KnowledgeBase) -> None:
+    cpd = kb.gait_faults["contralateral-pelvic-drop"].threshold
+    assert cpd.relative_to == "other-side"
+    assert cpd.flagged == pytest.approx(2.8)  # Dingenen 2018a SDD, upper bound
+    assert cpd.borderline < cpd.flagged and cpd.own_default
+    assert kb.gait_faults["dynamic-knee-valgus"].threshold.relative_to == "information"
+
+
+def test_every_gait_threshold_names_a_source_or_says_it_is_our_default(kb: KnowledgeBase) -> None:
+    for fault in kb.gait_faults.values():
+        th = fault.threshold
+        assert th.ref in kb.references, fault.id
+        if th.own_default:
+            assert "default" in th.derivation, fault.id
