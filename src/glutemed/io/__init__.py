@@ -9,6 +9,7 @@ from glutemed.io.errors import InputFileError
 from glutemed.io.gaitlab_json import read_gaitlab_json
 from glutemed.io.keypoints_json import read_keypoints_json, write_keypoints_json
 from glutemed.io.openpose import read_openpose_folder
+from glutemed.io.safe_read import check_regular, short
 from glutemed.io.trc import read_trc, write_trc
 
 __all__ = [
@@ -42,7 +43,9 @@ def read_keypoints(path: str | Path, *, fps_hz: float | None = None) -> Keypoint
     if suffix == ".trc":
         return read_trc(path)
     if suffix == ".json":
-        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+        check_regular(path, "keypoint JSON file")  # a FIFO or device is refused before it is opened
+        with path.open("rb") as handle:  # only the head; the reader checks the size itself
+            head = handle.read(4096).decode("utf-8", errors="replace")
         if "gaitlab.pose/v1" in head:
             return read_gaitlab_json(path)
         return read_keypoints_json(path)
@@ -50,4 +53,6 @@ def read_keypoints(path: str | Path, *, fps_hz: float | None = None) -> Keypoint
         raise InputFileError(
             path, "read C3D with glutemed.io.c3d_mocap.load_mocap (it needs the static trial)"
         )
-    raise InputFileError(path, f"unknown keypoint file type {suffix!r} (expected .trc, .json or a folder)")
+    raise InputFileError(
+        path, f"unknown keypoint file type {short(suffix)} (expected .trc, .json or a folder)"
+    )

@@ -11,13 +11,12 @@ series meta, so no information silently changes meaning.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from glutemed.core.series import KEYPOINTS
-from glutemed.io.errors import InputFileError
+from glutemed.io.safe_read import read_json
 
 _PART = {
     "hip": "hip",
@@ -66,17 +65,6 @@ def ordered(mapping: dict[str, int]) -> tuple[str, ...]:
     return tuple(k for k in KEYPOINTS if k in mapping)
 
 
-def load_json(path: Path, what: str) -> Any:
-    """Parse a JSON file; every failure becomes an InputFileError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read {what} ({exc.__class__.__name__}: {exc})") from None
-    if not text.strip():
-        raise InputFileError(path, "file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(
-            path, f"not valid JSON ({exc.msg} at line {exc.lineno}; file truncated?)"
-        ) from None
+def load_json(path: Path, what: str, kind: str = "keypoints") -> Any:
+    """Parse a JSON file with the guards of :mod:`glutemed.io.safe_read`; failures name the file."""
+    return read_json(path, kind, what)

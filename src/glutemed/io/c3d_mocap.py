@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from glutemed.core.series import KeypointSeries
 from glutemed.io.c3d_joints import build_keypoints, force_contacts
 from glutemed.io.errors import InputFileError
+from glutemed.io.safe_read import check_regular, limit_bytes
 
 FloatArray = NDArray[np.float64]
 _UP_WORDS = ("asis", "psis", "pelvis", "iliac", "hip", "sacr")
@@ -73,23 +74,112 @@ class MocapTrial:
 
 
 def _check_size(path: Path) -> None:
-    """Reject truncated files, which ezc3d reads silently with fewer frames."""
-    raw = path.read_bytes()
-    if len(raw) == 0:
+    """Check a C3D file's header and parameter section against its size before ezc3d allocates anything.
+
+    Refuses a device, FIFO or folder, a file over the ``c3d`` size cap, a header or parameter that points
+    past the end of the file, a parameter whose dimensions ask for more bytes than the section holds, and a
+    truncated file (which ezc3d would read silently with fewer frames).
+    """
+    size = check_regular(path, "C3D file").st_size
+    if size == 0:
         raise InputFileError(path, "file is empty")
-    if len(raw) < 512 or raw[1] != 0x50:
-        raise InputFileError(path, "not a C3D file (header key byte is not 0x50)")
-    param_at = (raw[0] - 1) * 512
-    proc = raw[param_at + 3] - 83 if len(raw) > param_at + 3 else 0
+    cap = limit_bytes("c3d")
+    if size > cap:
+        raise InputFileError(path, f"{size} bytes is over the {cap} byte limit for a C3D file")
+    with path.open("rb") as handle:
+        head = handle.read(512)
+        if len(head) < 512 or head[1] != 0x50:
+            raise InputFileError(path, "not a C3D file (header key byte is not 0x50)")
+        if head[0] < 2:
+            raise InputFileError(
+                path, f"corrupt header: parameter section at block {head[0]} (must be 2 or more)"
+            )
+        param_at = (head[0] - 1) * 512
+        handle.seek(param_at)
+        section = handle.read(4)
+        if len(section) < 4:
+            raise InputFileError(path, "file is truncated: the header points past the end to its parameters")
+        n_blocks = section[2]
+        proc = section[3] - 83
+        if proc not in (1, 2, 3):
+            raise InputFileError(path, f"corrupt parameter section (processor type byte {section[3]})")
+        if n_blocks == 0 or param_at + 512 * n_blocks > size:
+            raise InputFileError(
+                path, f"corrupt or truncated: {n_blocks} parameter blocks at byte {param_at}, file has {size}"
+            )
+        section += handle.read(512 * n_blocks - 4)
     end = ">" if proc == 3 else "<"
-    n_points, n_analog, first, last = struct.unpack(end + "4H", raw[2:10])
-    data_block = struct.unpack(end + "H", raw[16:18])[0]
-    scale_sign_byte = raw[12] if end == ">" else raw[15] if proc == 1 else raw[13]
+    params = c3d_parameters(path, section, end)
+    n_points, n_analog, first, last = struct.unpack(end + "4H", head[2:10])
+    data_block = struct.unpack(end + "H", head[16:18])[0]
+    scale_sign_byte = head[12] if end == ">" else head[15] if proc == 1 else head[13]
     word = 4 if scale_sign_byte & 0x80 else 2
     frames = last - first + 1
+    if last == 65535 and "POINT:FRAMES" in params:  # long trials store the frame count as a parameter
+        frames = params["POINT:FRAMES"]
+    n_points = max(n_points, params.get("POINT:USED", 0))
+    if frames <= 0:
+        raise InputFileError(path, f"corrupt header: frame range {first}..{last} holds no frame")
+    if data_block < 2 or (data_block - 1) * 512 > size:
+        raise InputFileError(
+            path, f"corrupt header: data section at block {data_block}, past the end of the file"
+        )
     expected = (data_block - 1) * 512 + frames * (4 * n_points + n_analog) * word
-    if frames > 0 and last < 65535 and len(raw) < expected:
-        raise InputFileError(path, f"file is truncated: {len(raw)} bytes, header needs {expected}")
+    if size < expected:
+        raise InputFileError(path, f"file is truncated: {size} bytes, header needs {expected}")
+
+
+_PARAM_TYPES = {-1: 1, 1: 1, 2: 2, 4: 4}  # C3D parameter type -> bytes per element
+
+
+def c3d_parameters(path: Path, section: bytes, end: str) -> dict[str, int]:
+    """Walk the parameter records of a C3D parameter ``section``; refuse any that points past its end.
+
+    Returns the scalar integer parameters POINT:USED, POINT:FRAMES and ANALOG:USED when present.
+    """
+    groups: dict[int, str] = {}
+    found: dict[str, int] = {}
+    pos, limit = 4, len(section)
+    for _ in range(limit // 5 + 1):
+        if pos + 2 > limit:
+            break
+        n_chars = abs(struct.unpack("b", section[pos : pos + 1])[0])
+        ident = struct.unpack("b", section[pos + 1 : pos + 2])[0]
+        if n_chars == 0 or ident == 0:
+            break
+        name = section[pos + 2 : pos + 2 + n_chars].decode("ascii", errors="replace").strip().upper()
+        at = pos + 2 + n_chars
+        if at + 2 > limit:
+            raise InputFileError(path, f"corrupt parameter section: record {name!r} runs past its end")
+        offset = struct.unpack(end + "h", section[at : at + 2])[0]
+        body = at + 2
+        if ident < 0:
+            groups[-ident] = name
+        else:
+            if body + 2 > limit:
+                raise InputFileError(path, f"corrupt parameter {name!r}: runs past the parameter section")
+            kind = struct.unpack("b", section[body : body + 1])[0]
+            n_dims = section[body + 1]
+            if kind not in _PARAM_TYPES or n_dims > 7:
+                raise InputFileError(path, f"corrupt parameter {name!r} (type {kind}, {n_dims} dimensions)")
+            dims = section[body + 2 : body + 2 + n_dims]
+            n_bytes = _PARAM_TYPES[kind]
+            for d in dims:
+                n_bytes *= d
+            data_at = body + 2 + n_dims
+            if len(dims) < n_dims or data_at + n_bytes > limit:
+                raise InputFileError(
+                    path,
+                    f"corrupt parameter {name!r}: its dimensions {tuple(dims)} ask for {n_bytes} bytes, "
+                    f"the parameter section holds {max(0, limit - data_at)} more",
+                )
+            key = f"{groups.get(ident, '?')}:{name}"
+            if key in ("POINT:USED", "POINT:FRAMES", "ANALOG:USED") and n_dims == 0 and kind == 2:
+                found[key] = struct.unpack(end + "H", section[data_at : data_at + 2])[0]
+        if offset <= 0:
+            break
+        pos = at + offset
+    return found
 
 
 def read_c3d(path: str | Path) -> C3DTrial:

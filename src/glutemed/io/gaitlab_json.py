@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from glutemed.core.series import KeypointSeries, SeriesError
 from glutemed.io._common import load_json, map_names, ordered
 from glutemed.io.errors import InputFileError
+from glutemed.io.safe_read import short
 
 SCHEMA = "gaitlab.pose/v1"
 # GaitLab rounds timestamps to 0.1 ms; stamps within this of a constant-rate grid are put back on the grid,
@@ -50,22 +51,32 @@ def _frames_array(path: Path, frames: Any, n_kp: int) -> FloatArray:
     return out
 
 
+def _is_number(value: Any) -> TypeGuard[float]:
+    """A JSON number; ``true``/``false`` are not numbers (Python would read ``true`` as 1 fps)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _times(path: Path, doc: dict[str, Any], n_frames: int) -> FloatArray:
     stamps = doc.get("timestamps")
     if stamps is not None:
         if not isinstance(stamps, list) or len(stamps) != n_frames:
             raise InputFileError(path, f"'timestamps' must list one time per frame ({n_frames})")
+        if not all(_is_number(t) for t in stamps):
+            bad = next(t for t in stamps if not _is_number(t))
+            raise InputFileError(path, f"'timestamps' must hold numbers of seconds, found {short(bad)}")
         times = np.asarray(stamps, dtype=np.float64)
+        if not np.all(np.isfinite(times)):
+            raise InputFileError(path, "'timestamps' hold non-finite numbers")
         fps = doc.get("fps")
-        if isinstance(fps, int | float) and fps > 0 and n_frames > 1:
+        if _is_number(fps) and math.isfinite(fps) and fps > 0 and n_frames > 1:
             regular: FloatArray = times[0] + np.arange(n_frames, dtype=np.float64) / float(fps)
             if np.max(np.abs(times - regular)) <= SNAP_TOLERANCE_S:
                 return regular  # constant rate, stamps only rounded: keep the exact rate
         return times
     fps = doc.get("fps")
-    if not isinstance(fps, int | float) or not math.isfinite(fps) or fps <= 0:
+    if not _is_number(fps) or not math.isfinite(fps) or fps <= 0:
         raise InputFileError(
-            path, f"'fps' must be a positive number when there are no timestamps, got {fps!r}"
+            path, f"'fps' must be a positive number when there are no timestamps, got {short(fps)}"
         )
     return np.asarray(np.arange(n_frames) / float(fps), dtype=np.float64)
 
@@ -76,13 +87,14 @@ def read_gaitlab_json(path: str | Path) -> KeypointSeries:
     doc = load_json(path, "GaitLab pose JSON")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise InputFileError(path, f"not a GaitLab pose file (schema {found!r}, expected {SCHEMA!r})")
+        raise InputFileError(path, f"not a GaitLab pose file (schema {short(found)}, expected {SCHEMA!r})")
     raw_names = doc.get("keypoint_names")
     if not isinstance(raw_names, list) or not all(isinstance(n, str) for n in raw_names):
         raise InputFileError(path, "'keypoint_names' must be a list of strings")
     mapping, unmapped = map_names(raw_names)
     if not mapping:
-        raise InputFileError(path, f"no keypoint name maps to a known keypoint (found {raw_names[:8]})")
+        found = ", ".join(short(n, 30) for n in raw_names[:8])
+        raise InputFileError(path, f"no keypoint name maps to a known keypoint (found {found})")
     data = _frames_array(path, doc.get("frames"), len(raw_names))
     names = ordered(mapping)
     cols = [mapping[n] for n in names]

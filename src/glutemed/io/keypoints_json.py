@@ -29,7 +29,9 @@ from numpy.typing import NDArray
 
 from glutemed.core.series import KEYPOINTS, KeypointSeries, SeriesError
 from glutemed.io._common import load_json
+from glutemed.io.atomic import atomic_write_text
 from glutemed.io.errors import InputFileError
+from glutemed.io.safe_read import short
 
 SCHEMA = "glutemed.keypoints/v1"
 _UNITS = ("pixel", "m", "mm", "normalized")
@@ -61,10 +63,7 @@ def write_keypoints_json(
 ) -> Path:
     """Write ``series`` to ``path`` in the ``glutemed.keypoints/v1`` format."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(to_document(series, origin_sha256=origin_sha256)), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, json.dumps(to_document(series, origin_sha256=origin_sha256)))
 
 
 def _array(path: Path, doc: dict[str, Any], key: str) -> FloatArray:
@@ -83,16 +82,19 @@ def read_keypoints_json(path: str | Path) -> KeypointSeries:
     doc = load_json(path, "glutemed keypoint file")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise InputFileError(path, f"not a glutemed keypoint file (schema {found!r}, expected {SCHEMA!r})")
+        raise InputFileError(
+            path, f"not a glutemed keypoint file (schema {short(found)}, expected {SCHEMA!r})"
+        )
     names = doc.get("names")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise InputFileError(path, "'names' must be a non-empty list of strings")
     unknown = [n for n in names if n not in KEYPOINTS]
     if unknown:
-        raise InputFileError(path, f"unknown keypoint names {unknown}; expected names from {KEYPOINTS}")
+        listed = ", ".join(short(n, 30) for n in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        raise InputFileError(path, f"unknown keypoint names {listed}; expected names from {KEYPOINTS}")
     units = doc.get("units")
     if units not in _UNITS:
-        raise InputFileError(path, f"'units' must be one of {_UNITS}, got {units!r}")
+        raise InputFileError(path, f"'units' must be one of {_UNITS}, got {short(units)}")
     meta = doc.get("meta") or {}
     if not isinstance(meta, dict):
         raise InputFileError(path, "'meta' must be an object")

@@ -63,7 +63,7 @@ def read_openpose_folder(folder: str | Path, *, fps_hz: float) -> KeypointSeries
         raise InputFileError(folder, f"OpenPose output has no timing; give fps_hz > 0 (got {fps_hz})")
     if not folder.is_dir():
         raise InputFileError(folder, "OpenPose input must be a folder of *_keypoints.json files")
-    files = sorted(folder.glob("*_keypoints.json"))
+    files = sorted(p for p in folder.glob("*_keypoints.json") if p.is_file())
     if len(files) < 2:
         raise InputFileError(
             folder, f"found {len(files)} *_keypoints.json files; at least 2 frames are needed"
@@ -71,7 +71,7 @@ def read_openpose_folder(folder: str | Path, *, fps_hz: float) -> KeypointSeries
     data = np.zeros((len(files), len(BODY_25), 3))
     several = empty = 0
     for i, file in enumerate(files):
-        person, count = _largest_person(file, load_json(file, "OpenPose keypoint file"))
+        person, count = _largest_person(file, load_json(file, "OpenPose keypoint file", kind="openpose"))
         several += count > 1
         if person is None:
             empty += 1

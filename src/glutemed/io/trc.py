@@ -25,7 +25,9 @@ from numpy.typing import NDArray
 
 from glutemed.core.series import KeypointSeries, SeriesError, Units
 from glutemed.io._common import map_names, ordered
+from glutemed.io.atomic import atomic_write_text
 from glutemed.io.errors import InputFileError
+from glutemed.io.safe_read import read_text, short
 
 _PIXEL_UNITS = {"px", "pixel", "pixels"}
 _METRIC_UNITS = {"m": "m", "mm": "mm", "meters": "m", "millimeters": "mm"}
@@ -69,6 +71,12 @@ def _parse_rows(
     if len(rows) < 2:
         raise InputFileError(path, f"TRC file holds {len(rows)} data rows; at least 2 frames are needed")
     n_cols = 2 + 3 * n_markers
+    if len(rows) * n_cols > sum(len(row) + 1 for row in rows) + 4 * n_cols:
+        # Every cell takes at least its tab: a header naming more markers than the rows can hold would only
+        # make a huge array of missing values.
+        raise InputFileError(
+            path, f"the header names {n_markers} markers but the data rows are far too short for them"
+        )
     data = np.full((len(rows), n_cols), np.nan)
     for r, row in enumerate(rows):
         cells = row.rstrip("\r\n").split("\t")
@@ -80,7 +88,7 @@ def _parse_rows(
                     data[r, c] = float(cell)
                 except ValueError:
                     raise InputFileError(
-                        path, f"data row {r + 1}, column {c + 1}: {cell!r} is not a number"
+                        path, f"data row {r + 1}, column {c + 1}: {short(cell)} is not a number"
                     ) from None
     if np.any(np.isnan(data[:, 1])):
         raise InputFileError(path, "a data row has no time value (file truncated?)")
@@ -105,10 +113,7 @@ def read_trc(path: str | Path, *, vertical_axis: str = "auto") -> KeypointSeries
     (y up when the file's y spread exceeds its z spread, as for a standing or running person).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="strict")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read TRC file ({exc.__class__.__name__}: {exc})") from None
+    text = read_text(path, "keypoints", "TRC file")
     if not text.strip():
         raise InputFileError(path, "file is empty")
     lines = text.splitlines()
@@ -117,7 +122,8 @@ def read_trc(path: str | Path, *, vertical_axis: str = "auto") -> KeypointSeries
     mapping, unmapped = map_names(raw_names)
     if not mapping:
         raise InputFileError(
-            path, f"no marker name maps to a known keypoint (found {', '.join(raw_names[:8])}...)"
+            path,
+            f"no marker name maps to a known keypoint (found {', '.join(short(n, 30) for n in raw_names[:8])}...)",
         )
     names = ordered(mapping)
     xyz = xyz[:, [mapping[n] for n in names], :]
@@ -130,7 +136,7 @@ def read_trc(path: str | Path, *, vertical_axis: str = "auto") -> KeypointSeries
         units = "m" if _METRIC_UNITS[units_raw] == "m" else "mm"
         positions = _to_z_up(xyz, vertical_axis, meta) if not z_all_zero else _pixel_y_down(xyz, meta)
     else:
-        raise InputFileError(path, f"TRC Units {units_raw!r} not understood (use m, mm or px)")
+        raise InputFileError(path, f"TRC Units {short(units_raw)} not understood (use m, mm or px)")
     try:
         series = KeypointSeries.from_arrays(positions, names, times_s=times_s, units=units, source=str(path))
     except SeriesError as exc:
@@ -178,7 +184,4 @@ def trc_text(series: KeypointSeries, *, file_name: str = "keypoints.trc", y_up: 
 def write_trc(series: KeypointSeries, path: str | Path, *, y_up: bool = True) -> Path:
     """Write ``series`` as TRC for OpenSim (atomically: a temporary file renamed into place)."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(trc_text(series, file_name=path.name, y_up=y_up), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, trc_text(series, file_name=path.name, y_up=y_up))

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+
+from glutemed.io.safe_read import limit_bytes, short
 
 # The fastest 100 m ever run averages about 10.4 m/s (9.58 s); a "run" faster than that on average is not a run.
 MAX_RUN_SPEED_M_S = 100.0 / 9.58
-MAX_TEXT_FILE_BYTES = 200 * 1024 * 1024  # GPX/TCX larger than this are refused rather than held in memory
+# Dates of activities: GPS watches and the apps that export them postdate 1990; a start after tomorrow (UTC, a
+# day of slack for time zones) is a clock or file error. Outside this window a session is skipped, since one run
+# dated 9999 would otherwise stretch the daily load series over eight thousand years.
+EARLIEST_DATE = dt.date(1990, 1, 1)
 
 _UNKNOWN = frozenset({"", "other", "generic", "all", "none", "unknown", "(no type)", "workout", "training"})
 _ALIASES = {
@@ -80,11 +86,29 @@ def parse_iso_time(text: str) -> dt.datetime:
         t = t[:-1] + "+00:00"
     try:
         return as_utc(dt.datetime.fromisoformat(t))
-    except ValueError as exc:
-        raise SkipFile(f"unreadable time {text!r}") from exc
+    except (ValueError, OverflowError) as exc:
+        raise SkipFile(f"unreadable time {short(text)}") from exc
+
+
+def max_text_bytes() -> int:
+    """GPX/TCX (and zip or gz members) larger than this, decompressed, are refused rather than held."""
+    return limit_bytes("activity")
+
+
+def check_date(start_utc: dt.datetime) -> None:
+    """Raise SkipFile when a session starts before 1990 or after tomorrow (UTC)."""
+    latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    day = start_utc.date()
+    if day < EARLIEST_DATE or day > latest:
+        raise SkipFile(
+            f"start date {day.isoformat()} is outside {EARLIEST_DATE.isoformat()}..{latest.isoformat()} "
+            "(a clock or file error)"
+        )
 
 
 def check_plausible(sport: str, distance_m: float, moving_time_s: float) -> None:
+    if not math.isfinite(distance_m) or not math.isfinite(moving_time_s) or distance_m < 0:
+        raise SkipFile("distance or duration is not a finite, non-negative number")
     if moving_time_s <= 0:
         raise SkipFile("zero or negative duration")
     if sport in {"running", "treadmill", "trail-running"} and distance_m / moving_time_s > MAX_RUN_SPEED_M_S:

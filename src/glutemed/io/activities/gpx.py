@@ -1,6 +1,6 @@
 """GPX tracks (gpxpy): totals of all track points; a track point without a time makes the file skipped.
 
-gpxpy needs the whole text, so one GPX file is held at a time (capped at MAX_TEXT_FILE_BYTES); declarations
+gpxpy needs the whole text, so one GPX file is held at a time (capped at ``max_text_bytes()``); declarations
 of a DTD or of entities are refused before gpxpy parses anything.
 """
 
@@ -13,10 +13,10 @@ import gpxpy.gpx
 
 from glutemed.core.load import Session
 from glutemed.io.activities.common import (
-    MAX_TEXT_FILE_BYTES,
     SkipFile,
     as_utc,
     check_plausible,
+    max_text_bytes,
     normalise_sport,
 )
 from glutemed.io.activities.xmlguard import refuse_dtd
@@ -35,14 +35,15 @@ def _ext_values(point: Any, names: tuple[str, ...]) -> float | None:
 
 
 def _parse(stream: IO[bytes]) -> gpxpy.gpx.GPX:
-    data = stream.read(MAX_TEXT_FILE_BYTES + 1)
-    if len(data) > MAX_TEXT_FILE_BYTES:
-        raise SkipFile("GPX larger than the size limit")
+    cap = max_text_bytes()
+    data = stream.read(cap + 1)
+    if len(data) > cap:
+        raise SkipFile(f"GPX larger than the {cap // (1024 * 1024)} MB size limit")
     refuse_dtd(data)
     try:
         return gpxpy.parse(data.decode("utf-8-sig", errors="replace"))
-    except (gpxpy.gpx.GPXException, ValueError) as exc:
-        raise SkipFile(f"unreadable GPX ({exc})") from exc
+    except (gpxpy.gpx.GPXException, ValueError, OverflowError, RecursionError) as exc:
+        raise SkipFile(f"unreadable GPX ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
 def read_gpx(stream: IO[bytes], source: str) -> list[Session]:

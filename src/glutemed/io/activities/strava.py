@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Iterator
 from typing import IO
 
 from glutemed.core.load import Session, Skipped
 from glutemed.io.activities.common import SkipFile, check_plausible, normalise_sport
+from glutemed.io.safe_read import short
 
 _DATE_FORMATS = ("%b %d, %Y, %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%d %b %Y, %H:%M:%S")
 REQUIRED = ("Activity ID", "Activity Date", "Activity Type")
@@ -30,15 +32,16 @@ def _date(text: str) -> dt.datetime:
             return dt.datetime.strptime(text.strip(), fmt).replace(tzinfo=dt.UTC)
         except ValueError:
             continue
-    raise SkipFile(f"unreadable Activity Date {text!r}")
+    raise SkipFile(f"unreadable Activity Date {short(text)}")
 
 
 def _num(row: dict[str, str], name: str) -> float | None:
     text = (row.get(name) or "").strip()
     try:
-        return float(text) if text else None
+        value = float(text) if text else None
     except ValueError:
         return None
+    return value if value is None or math.isfinite(value) else None
 
 
 def _session(row: dict[str, str], source: str) -> Session:
@@ -74,17 +77,29 @@ def _session(row: dict[str, str], source: str) -> Session:
 
 
 def read_strava_csv(stream: IO[bytes], source: str) -> Iterator[tuple[Session | Skipped, str | None]]:
-    """Yield (session or skip record, the activity file the row names) for each row."""
+    """Yield (session or skip record, the activity file the row names) for each row.
+
+    A file that is not UTF-8, or a field longer than the csv module's limit (128 KiB), ends the file with a
+    SkipFile naming the row; the rows before it are kept.
+    """
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
-    header = next(reader, None)
-    if header is None or not all(name in header for name in REQUIRED):
-        raise SkipFile("not a Strava activities.csv (missing Activity ID/Date/Type columns)")
-    for n, values in enumerate(reader, start=2):
-        row = dict(zip(header, values, strict=False))  # a repeated name keeps its last column
-        where = f"{source}:{n} (activity {row.get('Activity ID', '?')})"
-        filename = (row.get("Filename") or "").strip() or None
-        try:
-            yield _session(row, where), filename
-        except SkipFile as exc:
-            yield Skipped(where, str(exc)), filename
+    n = 1
+    try:
+        header = next(reader, None)
+        if header is None or not all(name in header for name in REQUIRED):
+            raise SkipFile("not a Strava activities.csv (missing Activity ID/Date/Type columns)")
+        for n, values in enumerate(reader, start=2):
+            row = dict(zip(header, values, strict=False))  # a repeated name keeps its last column
+            where = f"{source}:{n} (activity {short(row.get('Activity ID', '?'), 30)})"
+            filename = (row.get("Filename") or "").strip() or None
+            try:
+                yield _session(row, where), filename
+            except SkipFile as exc:
+                yield Skipped(where, str(exc)), filename
+    except UnicodeDecodeError:
+        raise SkipFile(f"not UTF-8 text at row {n + 1}; rows after it were not read") from None
+    except csv.Error as exc:
+        raise SkipFile(
+            f"unreadable CSV at row {n + 1} ({str(exc)[:120]}); rows after it were not read"
+        ) from None

@@ -8,6 +8,7 @@ cadence where the laps lack them. Elements are cleared as soon as they are read.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
@@ -34,9 +35,10 @@ def _child_float(el: Any, *path: str) -> float | None:
         if node is None:
             return None
     try:
-        return float(node.text) if node.text else None
+        value = float(node.text) if node.text else None
     except ValueError:
         return None
+    return value if value is None or math.isfinite(value) else None
 
 
 @dataclass
