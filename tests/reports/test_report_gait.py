@@ -121,7 +121,9 @@ def test_side_report_names_every_fault_and_citation(
         assert fault.definition in text
         if fault.sdd:
             assert kb.references[fault.sdd.ref].citation() in text
-    assert "unverified threshold" in text  # most thresholds are [M] in EVIDENCE.md
+    words = {"verified": "verified", "secondary": "secondary source", "unverified": "unverified threshold"}
+    for fault in result["faults"]:
+        assert words[fault["verification"]] in text  # each threshold says how well it was checked
 
 
 def test_side_only_report_says_which_view_is_missing(side_page: tuple[dict[str, Any], str]) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +23,8 @@ from rich.text import Text
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.config import ConfigError, load_config
+from glutemed.contracts.gait_result import read_gait_result
+from glutemed.contracts.gait_views import metric_label, normal_band, one_row_per_metric
 from glutemed.io import InputFileError
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.pose import is_video
@@ -37,7 +40,13 @@ class FramesPerSecondColumn(ProgressColumn):
         return Text(f"{task.speed:.0f} frames/s" if task.speed else "")
 
 
-VERDICT_STYLE = {"within": "green", "borderline": "yellow", "flagged": "bold red", "not-enough-data": "dim"}
+VERDICT_STYLE = {
+    "within": "green",
+    "borderline": "yellow",
+    "flagged": "bold red",
+    "information": "cyan",
+    "not-enough-data": "dim",
+}
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -46,7 +55,7 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:.1f}{(' ' + unit) if unit else ''}" if isinstance(value, float) else str(value)
 
 
-def print_gait_summary(result: dict[str, Any], out_dir: Path | None) -> None:
+def print_gait_summary(result: dict[str, Any], out_dir: Path | None, kb: KnowledgeBase) -> None:
     for rec in result["recordings"]:
         how = f"detected, confidence {rec['view_confidence']:.2f}" if rec["view_detected"] else "given"
         console.print(
@@ -63,21 +72,28 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None) -> None:
         if rec["camera_roll_deg"] is not None:
             console.print(f"  camera roll estimate: {rec['camera_roll_deg']:.1f} deg", highlight=False)
     table = Table(title="Gait faults")
-    for column in ("fault", "side", "verdict", "value", "borderline / flagged", "SDD", "source", "quality"):
-        table.add_column(column, overflow="fold")
-    for f in result["faults"]:
-        style = VERDICT_STYLE.get(f["verdict"], "")
-        verdict = f"[{style}]{f['verdict']}[/]" + (f" ({f['reason']})" if f["reason"] else "")
-        source = f["ref"] + ("" if f["verification"] == "verified" else f" ({f['verification']})")
+    for column in ("fault", "leg", "verdict", "value", "normal band", "SDD", "source", "quality"):
+        table.add_column(
+            column, overflow="fold", ratio=2 if column in ("fault", "normal band", "verdict") else 1
+        )
+    parsed = read_gait_result(result, "result")
+    for f in one_row_per_metric(parsed.faults):
+        style = VERDICT_STYLE[f.verdict]
+        shown_reason = f.reason if f.verdict == "not-enough-data" else ""
+        verdict = f"[{style}]{f.verdict}[/]" + (f" ({escape(shown_reason)})" if shown_reason else "")
+        source = f.ref + ("" if f.verification == "verified" else f" ({f.verification})")
+        value = _fmt(f.value, f.unit)
+        if f.judged_by == "other-side" and f.judged_value is not None:
+            value += f" ({f.judged_value:+.1f} vs other leg)"
         table.add_row(
-            f["fault_id"],
-            f["side"],
+            escape(metric_label(f, kb)),
+            f.side,
             verdict,
-            _fmt(f["value"], f["unit"]),
-            f"{f['borderline']:g} / {f['flagged']:g}",
-            _fmt(f["sdd"]),
+            value,
+            escape(normal_band(f, kb)),
+            _fmt(f.sdd),
             source,
-            f"{f['quality']:.2f}",
+            f"{f.quality:.2f}",
         )
     console.print(table)
     if result["missing_views"]:
@@ -201,4 +217,4 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(result)
         else:
-            print_gait_summary(result, out)
+            print_gait_summary(result, out, kb)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import analyze, assess, demo, knowledge, level, load, questionnaire, tour
+from glutemed.cli import analyze, assess, demo, knowledge, level, load, questionnaire, schema, tour
 
 app = typer.Typer(
     name="glutemed",
@@ -45,6 +45,7 @@ demo.register(app)
 tour.register(app)
 questionnaire.register(app)
 level.register(app)
+schema.register(app)
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         console.print(
             "[bold]glutemed demo[/]: a real side-view treadmill video (MediaPipe pose); the runner's intake is invented."
         )
-        print_gait_summary(result.gait, None)
+        print_gait_summary(result.gait, None, kb)
         findings = [f for f in result.assessment.report.findings if f.status == "present"]
         console.print(f"Findings present: {', '.join(f.name for f in findings) or 'none'}", highlight=False)
         if result.program is not None:

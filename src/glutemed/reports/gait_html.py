@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from glutemed.contracts.gait_result import FaultVerdictOut, read_gait_result
+from glutemed.contracts.gait_views import metric_label, normal_band, one_row_per_metric
 from glutemed.core.engine import GaitEngine
 from glutemed.core.faults import FaultVerdict, Verdict
 from glutemed.core.quality import CONF_FULL, FULL_STANCES, TILT_OK_DEG
@@ -168,23 +170,32 @@ def _missing_box(result: dict[str, Any], kb: KnowledgeBase) -> str:
     )
 
 
+def _rows(result: dict[str, Any]) -> list[FaultVerdictOut]:
+    """One verdict per metric and leg, as the analyzer gave it (shared metrics get one row)."""
+    return one_row_per_metric(read_gait_result(result, "gait result").faults)
+
+
 def _summary(result: dict[str, Any], kb: KnowledgeBase) -> str:
+    by_metric: dict[str, dict[str, FaultVerdictOut]] = {}
+    for f in _rows(result):
+        by_metric.setdefault(f.metric, {})[f.side] = f
+
+    def cell(f: FaultVerdictOut, span: int = 1) -> str:
+        quality = f" · quality {f.quality:.2f}" if f.verdict != "not-enough-data" else ""
+        shown = f.reason if f.verdict == "not-enough-data" else ""
+        reason = f'<br><span class="note">{_e(shown)}</span>' if shown else ""
+        return f'<td colspan="{span}">{_badge(f.verdict)}{_e(quality)}{reason}</td>'
+
     rows = []
-    by_fault = _by_fault(result)
-    for fid in _fault_ids(result, kb):
-        sides = by_fault[fid]
-
-        def cell(f: dict[str, Any], span: int = 1) -> str:
-            quality = f" · quality {f['quality']:.2f}" if f["verdict"] != "not-enough-data" else ""
-            reason = f'<br><span class="note">{_e(f["reason"])}</span>' if f["reason"] else ""
-            return f'<td colspan="{span}">{_badge(f["verdict"])}{_e(quality)}{reason}</td>'
-
+    for sides in by_metric.values():
+        first = next(iter(sides.values()))
         cells = (
             cell(sides["both"], 2)
             if "both" in sides
             else "".join(cell(sides[s]) if s in sides else "<td>—</td>" for s in ("left", "right"))
         )
-        rows.append(f"<tr><td>{_fault_name(kb, fid)}</td>{cells}</tr>")
+        names = " / ".join(_e(f.name) for f in kb.gait_faults.values() if f.metric == first.metric)
+        rows.append(f"<tr><td>{names or _e(first.name)}</td>{cells}</tr>")
     return (
         "<h2>Summary per leg</h2><table><tr><th>Fault</th><th>Left leg</th><th>Right leg</th></tr>"
         + "".join(rows)
@@ -192,36 +203,40 @@ def _summary(result: dict[str, Any], kb: KnowledgeBase) -> str:
     )
 
 
+def _sdd_text(kb: KnowledgeBase, fault_id: str) -> str:
+    fault = kb.gait_faults.get(fault_id)
+    sdd = fault.sdd if fault else None
+    if sdd is None:
+        return "—"
+    return (
+        f"{_num(sdd.value, sdd.unit)}<br><span class='note'>{_cite(kb, sdd.ref)}; "
+        f"{_verification(sdd.verification.value)}</span>"
+    )
+
+
 def _metrics_table(result: dict[str, Any], kb: KnowledgeBase) -> str:
     rows = []
-    for fid in _fault_ids(result, kb):
-        fault = kb.gait_faults.get(fid)
-        sdd = fault.sdd if fault else None
-        sdd_text = (
-            f"{_num(sdd.value, sdd.unit)}<br><span class='note'>{_cite(kb, sdd.ref)}; "
-            f"{_verification(sdd.verification.value)}</span>"
-            if sdd
-            else "—"
+    for f in _rows(result):
+        value = _num(f.value, f.unit)
+        if f.judged_by == "other-side" and f.judged_value is not None:
+            value += f"<br><span class='note'>{f.judged_value:+.1f} {_e(f.unit)} vs the other leg</span>"
+        own = "<br><span class='note'>glutemed default</span>" if f.own_default else ""
+        rows.append(
+            f"<tr><td>{_e(metric_label(f, kb))}<br><code>{_e(f.metric)}</code></td>"
+            f"<td>{_e(f.side)}</td><td>{value}</td><td>{_e(normal_band(f, kb))}{own}</td>"
+            f"<td>{_badge(f.verdict)}</td><td>{_e(f.n_stances)}</td><td>{_sdd_text(kb, f.fault_id)}</td>"
+            f"<td>{_cite(kb, f.ref)}<br>{_verification(f.verification)}</td></tr>"
         )
-        for f in _by_fault(result)[fid].values():
-            sign = "≥" if f["direction"] == "above" else "≤"
-            rows.append(
-                f"<tr><td>{_fault_name(kb, fid)}<br><code>{_e(f['metric'])}</code></td>"
-                f"<td>{_e(f['side'])}</td><td>{_num(f['value'], f['unit'])}</td>"
-                f"<td>{sign} {_num(f['borderline'], f['unit'])}</td>"
-                f"<td>{sign} {_num(f['flagged'], f['unit'])}</td>"
-                f"<td>{_badge(f['verdict'])}</td><td>{_e(f['n_stances'])}</td><td>{sdd_text}</td>"
-                f"<td>{_cite(kb, f['ref'])}<br>{_verification(f['verification'])}</td></tr>"
-            )
     return (
         "<h2>Metrics against reference bands</h2>"
-        "<table><tr><th>Fault / metric</th><th>Leg</th><th>Median</th><th>Borderline</th><th>Flagged</th>"
+        "<table><tr><th>Fault / metric</th><th>Leg</th><th>Median</th><th>Normal band</th>"
         "<th>Verdict</th><th>Stances</th><th>SDD</th><th>Threshold source</th></tr>"
         + "".join(rows)
-        + '</table><p class="note">Median over the leg\'s stances. <span class="unverified">Unverified</span> '
-        "thresholds come from a source whose numbers have not been checked against the paper (or were "
-        "recalled from secondary reports): treat them as rough. A change between two sessions counts as real "
-        "only when it exceeds the SDD.</p>"
+        + '</table><p class="note">Median over the leg\'s stances. Where two faults share a metric (too stiff '
+        "or too soft), one band holds both and the row names the direction the value departs to. "
+        '<span class="unverified">Unverified</span> thresholds come from a source whose numbers have not been '
+        "checked against the paper: treat them as rough. A change between two sessions counts as real only "
+        "when it exceeds the SDD.</p>"
     )
 
 

@@ -9,6 +9,7 @@ it can be judged next time. Faults shown for information only are neither.
 from __future__ import annotations
 
 from glutemed.contracts.gait_result import FaultVerdictOut, GaitResult
+from glutemed.contracts.gait_views import normal_band
 from glutemed.core.findings import GaitEvidence, GaitFault, GaitGap
 from glutemed.knowledge.loader import KnowledgeBase
 
@@ -32,31 +33,6 @@ def filming_advice(verdict: FaultVerdictOut, kb: KnowledgeBase) -> str:
     if "direction of travel" in reason:
         return "Keep the runner's feet, toes and heels, and the head in the frame so the direction is clear."
     return "Keep the whole body in the frame, in even light, with the phone steady and level."
-
-
-def normal_band(verdict: FaultVerdictOut, kb: KnowledgeBase) -> str:
-    """The band a healthy runner sits in, in plain words, from the knowledge base's threshold(s)."""
-    unit = verdict.unit
-    if verdict.judged_by == "other-side":
-        return f"legs within {verdict.borderline:g} {unit} of each other"
-    siblings = [
-        f.threshold
-        for f in kb.gait_faults.values()
-        if f.metric == verdict.metric and f.threshold.relative_to == "absolute"
-    ]
-    lows = [t.borderline for t in siblings if t.direction == "below"]
-    highs = [t.borderline for t in siblings if t.direction == "above"]
-    if lows and highs:
-        band = f"{max(lows):g}-{min(highs):g} {unit}"
-    elif lows:
-        band = f"above {max(lows):g} {unit}"
-    else:
-        band = f"below {min(highs):g} {unit}"
-    fault = kb.gait_faults.get(verdict.fault_id)
-    population = fault.reference_population if fault else None
-    if population is not None:
-        band += f" (uninjured runners {population.mean:g} ± {population.sd:g} {population.unit})"
-    return band
 
 
 def _fault(verdict: FaultVerdictOut, kb: KnowledgeBase) -> GaitFault:
