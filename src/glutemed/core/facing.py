@@ -205,6 +205,8 @@ def hips_travel_cue(tr: _Tracks) -> CueVote:
         return CueVote("hips_travel", float("nan"), 0.0, 0, "no hip and ankle keypoints")
     leg = float(np.nanmedian([np.nanmedian(np.linalg.norm(a - hips, axis=1)) for a in legs if a is not None]))
     ok = np.flatnonzero(np.isfinite(hips[:, 0]))
+    if ok.size < MIN_FRAMES:
+        return CueVote("hips_travel", float("nan"), 0.0, int(ok.size), "too few frames")
     tenth = max(1, ok.size // 10)
     travel = float(np.median(hips[ok[-tenth:], 0]) - np.median(hips[ok[:tenth], 0]))
     legs_crossed = abs(travel) / leg if leg > 0 else 0.0
