@@ -26,6 +26,7 @@ from glutemed.config import ConfigError, load_config
 from glutemed.contracts.gait_result import read_gait_result
 from glutemed.contracts.gait_views import metric_label, normal_band, one_row_per_metric
 from glutemed.io import InputFileError
+from glutemed.io.atomic import check_output_dir, check_output_file
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.pose import is_video
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
@@ -59,16 +60,16 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None, kb: Knowled
     for rec in result["recordings"]:
         how = f"detected, confidence {rec['view_confidence']:.2f}" if rec["view_detected"] else "given"
         console.print(
-            f"[bold]{Path(rec['path']).name}[/]: {rec['view']} view ({how}), {rec['fps_hz']:.1f} fps, "
+            f"[bold]{escape(Path(rec['path']).name)}[/]: {rec['view']} view ({how}), {rec['fps_hz']:.1f} fps, "
             f"{rec['duration_s']:.1f} s, stances L {rec['n_stances'].get('left', 0)} / R "
             f"{rec['n_stances'].get('right', 0)}, cadence {_fmt(rec['cadence_spm'], 'steps/min')}, "
             f"quality {rec['quality']['overall']:.2f}",
             highlight=False,
         )
         for warning in filter(None, str(rec.get("pose", {}).get("warnings", "")).split(" | ")):
-            console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+            console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
         for note in filter(None, str(rec.get("pose", {}).get("quality_notes", "")).split(" | ")):
-            console.print(f"  [cyan]note:[/] {note}", highlight=False)
+            console.print(f"  [cyan]note:[/] {escape(note)}", highlight=False)
         if rec["camera_roll_deg"] is not None:
             console.print(f"  camera roll estimate: {rec['camera_roll_deg']:.1f} deg", highlight=False)
     table = Table(title="Gait faults")
@@ -90,7 +91,7 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None, kb: Knowled
             f.side,
             verdict,
             value,
-            escape(normal_band(f, kb)),
+            escape(normal_band(f, kb, parsed.faults)),
             _fmt(f.sdd),
             source,
             f"{f.quality:.2f}",
@@ -101,7 +102,7 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None, kb: Knowled
             f"[yellow]Not filmed: {', '.join(result['missing_views'])} view — its faults are not judged.[/]"
         )
     if out_dir:
-        console.print(f"Results written to {out_dir}/ (result.json, stances.csv, TRC)")
+        console.print(f"Results written to {escape(str(out_dir))}/ (result.json, stances.csv, TRC)")
 
 
 def write_media(
@@ -119,12 +120,16 @@ def write_media(
         fail("--overlay needs a video input: keypoint files have no frames to draw on")
     stills = stance_stills(videos[0].path, videos[0]) if videos and (report or pdf) else None
     if report is not None:
-        err_console.print(f"Report written to {write_gait_report(result, recordings, kb, report, stills)}")
+        err_console.print(
+            f"Report written to {escape(str(write_gait_report(result, recordings, kb, report, stills)))}"
+        )
     if pdf is not None:
         html_text = render_gait_report(result, recordings, kb, stills)
-        err_console.print(f"PDF written to {write_gait_pdf(html_text, pdf)}")
+        err_console.print(f"PDF written to {escape(str(write_gait_pdf(html_text, pdf)))}")
     if overlay is not None:
-        err_console.print(f"Overlay written to {write_overlay_video(videos[0].path, videos[0], overlay)}")
+        err_console.print(
+            f"Overlay written to {escape(str(write_overlay_video(videos[0].path, videos[0], overlay)))}"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -170,6 +175,14 @@ def register(app: typer.Typer) -> None:
         """Measure per-leg gait faults of the gluteus medius (pelvic drop, cross-over, knee valgus, ...)."""
         if view is not None and view not in {"rear", "front", "side"}:
             fail(f"--view must be rear, front or side, not '{view}'")
+        # Outputs are checked before the long work (pose estimation can take minutes).
+        if out is not None:
+            check_output_dir(out, "--out folder")
+        for path_out, what in ((report, "--report HTML"), (pdf, "--pdf file"), (overlay, "--overlay video")):
+            if path_out is not None:
+                check_output_file(path_out, what)
+        if overlay is not None and not any(is_video(p) for p in inputs):
+            fail("--overlay needs a video input: keypoint files have no frames to draw on")
         try:
             config = load_config(config_path)
         except ConfigError as exc:
@@ -187,7 +200,7 @@ def register(app: typer.Typer) -> None:
             transient=True,
         ) as progress:
             for path in inputs:
-                task = progress.add_task(f"analysing {path.name}", total=None)
+                task = progress.add_task(f"analysing {escape(path.name)}", total=None)
 
                 def on_frames(done: int, expected: int | None, task: TaskID = task) -> None:
                     progress.update(task, completed=done, total=expected)

@@ -8,15 +8,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
+from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json, show_path
 from glutemed.contracts.gait_result import ContractError
 from glutemed.core.clinical_scoring import TestScore
 from glutemed.core.programming import Program
+from glutemed.io.atomic import atomic_write_text, check_output_file, locked
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import Rules, RulesError, bundled_rules
 from glutemed.reports.program_html import write_program_handout, write_program_pdf
+from glutemed.reports.referral_html import write_referral_html, write_referral_pdf
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import (
     InputFileError,
@@ -27,7 +30,13 @@ from glutemed.services.intake_schema import (
     load_tests,
     read_document,
 )
-from glutemed.services.program import make_program, program_to_ics, program_to_json, progress
+from glutemed.services.program import (
+    make_program,
+    program_to_ics,
+    program_to_json,
+    progress,
+    referral_to_json,
+)
 
 IntakeArg = Annotated[Path, typer.Argument(help="Intake file (YAML or JSON) describing the runner.")]
 TestsOpt = Annotated[Path | None, typer.Option("--tests", help="Clinical test results (YAML or JSON).")]
@@ -104,8 +113,16 @@ def _print_assessment(result: AssessmentResult) -> None:
             console.print(f"  missing: {'; '.join(f.missing)}")
         if f.status == "present" and f.weak_evidence:
             console.print(f"  [dim]where the evidence is weak: {f.weak_evidence}[/]")
+    for g in result.gait_findings:
+        colour = "yellow" if g.verdict == "flagged" else "cyan"
+        console.print(f"[bold {colour}]Gait: {escape(g.name)} {g.verdict}[/] — {escape(g.summary())}")
+    if result.gait is not None:
+        for gap in result.gait.not_judged:
+            console.print(
+                f"[dim]Gait: {escape(gap.name)} not judged ({escape(gap.reason)}). {escape(gap.advice)}[/]"
+            )
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {escape(note)}[/]")
 
 
 def print_program(program: Program) -> None:
@@ -146,6 +163,23 @@ def assess_command(
         _print_assessment(result)
 
 
+def _write_referral(
+    referral: dict[str, Any], result: AssessmentResult, intake: Path, html: Path | None, pdf: Path | None
+) -> list[str]:
+    """A stopped program writes the referral sheet to --html/--pdf, or beside the working folder when neither
+    is given (``<intake name>-referral.html``); the paths written are returned and printed."""
+    targets = [(html, write_referral_html), (pdf, write_referral_pdf)]
+    if html is None and pdf is None:
+        targets = [(Path.cwd() / f"{intake.stem}-referral.html", write_referral_html)]
+    written: list[str] = []
+    for path, write in targets:
+        if path is not None:
+            done = write(referral, result, path)
+            err_console.print(f"Referral sheet written to {done}", markup=False)
+            written.append(str(done))
+    return written
+
+
 def program_command(
     intake: IntakeArg,
     *,
@@ -165,30 +199,31 @@ def program_command(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the program handout as PDF.")] = None,
 ) -> None:
     """Build the staged program: phases, doses, pre-run routine, running cues, what to avoid, calendar."""
+    for out, what in ((ics, "ICS calendar"), (html, "HTML handout"), (pdf, "PDF handout")):
+        if out is not None:
+            check_output_file(out, what)  # before the work: a bad path fails now, not after it
     result, kb, rules = _run_assessment(intake, tests, gait, load)
     program = make_program(result, kb, rules)
     if program is None:
+        referral = referral_to_json(result, kb)
+        referral["referral_files"] = _write_referral(referral, result, intake, html, pdf)
         if json_out:
-            print_json(
-                {
-                    "stopped": True,
-                    "message": result.report.message,
-                    "red_flags": list(result.report.red_flags),
-                }
-            )
+            print_json(referral)
         else:
             console.print(f"[bold red]{result.report.message}[/]")
+            for item in referral["referral"]:
+                console.print(f"  • {item['name']}: {item['urgency_words']}", markup=False)
         raise typer.Exit(EXIT_DATA)
     if ics is not None:
         try:
             first = dt.date.fromisoformat(start) if start else dt.date.today()
         except ValueError:
             fail(f"--start: '{start}' is not a date of the form YYYY-MM-DD")
-        ics.write_text(program_to_ics(program, start=first), encoding="utf-8")
+        atomic_write_text(ics, program_to_ics(program, start=first))
     if html is not None:
-        err_console.print(f"Handout written to {write_program_handout(program, result, kb, html)}")
+        err_console.print(f"Handout written to {show_path(write_program_handout(program, result, kb, html))}")
     if pdf is not None:
-        err_console.print(f"PDF handout written to {write_program_pdf(program, result, kb, pdf)}")
+        err_console.print(f"PDF handout written to {show_path(write_program_pdf(program, result, kb, pdf))}")
     if json_out:
         print_json(
             {
@@ -200,7 +235,7 @@ def program_command(
     else:
         print_program(program)
         if ics is not None:
-            console.print(f"calendar written to {ics}")
+            console.print(f"calendar written to {show_path(ics)}")
 
 
 def log_command(
@@ -208,13 +243,23 @@ def log_command(
     logbook: Annotated[Path, typer.Option("--logbook", help="The logbook JSON file to append to.")],
 ) -> None:
     """Check one session's logs and append them to the logbook."""
+    check_output_file(logbook, "logbook")
     try:
         entry = load_session(session)
-        book = load_logbook(logbook)
+        dt.date.fromisoformat(entry.date)
     except InputFileError as exc:
         fail(str(exc))
-    updated = LogbookIn(sessions=[*book.sessions, entry])
-    logbook.write_text(json.dumps(updated.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    except ValueError:
+        fail(f"{session}: date: {entry.date!r} is not a real calendar date (YYYY-MM-DD)")
+    # Locked read-modify-write, replaced atomically: concurrent `glutemed log` runs lose no entry, and a
+    # failed write (full disk) leaves the old logbook as it was.
+    with locked(logbook):
+        try:
+            book = load_logbook(logbook)
+        except InputFileError as exc:
+            fail(str(exc))
+        updated = LogbookIn(sessions=[*book.sessions, entry])
+        atomic_write_text(logbook, json.dumps(updated.model_dump(mode="json"), indent=2) + "\n")
     console.print(
         f"logged {len(entry.exercises)} exercise(s) on {entry.date}; {len(updated.sessions)} session(s)"
     )
@@ -248,7 +293,9 @@ def progress_command(
         )
         return
     for d in decisions:
-        console.print(f"[bold]{d.exercise_id}[/]: {d.action.upper()} — {d.reason}. Next: {d.next_step}")
+        console.print(
+            f"[bold]{escape(d.exercise_id)}[/]: {d.action.upper()} — {escape(d.reason)}. Next: {escape(d.next_step)}"
+        )
     for prompt in prompts:
         console.print(prompt)
 

@@ -6,26 +6,30 @@ the normal band in words from the knowledge base's thresholds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from glutemed.contracts.gait_result import FaultVerdictOut
 from glutemed.knowledge.loader import KnowledgeBase
 
 
-def normal_band(verdict: FaultVerdictOut, kb: KnowledgeBase) -> str:
-    """The band a healthy runner sits in, in plain words, from the knowledge base's threshold(s)."""
+def normal_band(verdict: FaultVerdictOut, kb: KnowledgeBase, faults: Sequence[FaultVerdictOut] = ()) -> str:
+    """The band a healthy runner sits in, in plain words, from the numbers the analyzer judged with.
+
+    ``faults``: the other verdicts of the same result, so that the two directions of a shared metric give
+    one band. Only the description of the reference population comes from the knowledge base.
+    """
     unit = verdict.unit
     if verdict.judged_by == "other-side":
         return f"legs within {verdict.borderline:g} {unit} of each other"
     if verdict.judged_by == "information":
         return "not judged (shown for information)"
     siblings = [
-        f.threshold
-        for f in kb.gait_faults.values()
-        if f.metric == verdict.metric and f.threshold.relative_to == "absolute"
+        f
+        for f in (verdict, *faults)
+        if f.metric == verdict.metric and f.side == verdict.side and f.judged_by == "absolute"
     ]
-    lows = [t.borderline for t in siblings if t.direction == "below"]
-    highs = [t.borderline for t in siblings if t.direction == "above"]
-    if not lows and not highs:
-        (lows if verdict.direction == "below" else highs).append(verdict.borderline)
+    lows = [f.borderline for f in siblings if f.direction == "below"]
+    highs = [f.borderline for f in siblings if f.direction == "above"]
     if lows and highs:
         band = f"{max(lows):g}-{min(highs):g} {unit}"
     elif lows:

@@ -98,6 +98,45 @@ class GaitEvidence:
 
 
 @dataclass(frozen=True)
+class GaitFinding:
+    """One gait fault the video showed, with every leg on which it was flagged or borderline."""
+
+    fault_id: str
+    name: str
+    verdict: GaitVerdict  # the worst over the legs
+    legs: tuple[GaitFault, ...]
+    meaning: str  # what the fault is, in plain words (the knowledge base's definition)
+    linked_conditions: tuple[str, ...]
+    refs: tuple[str, ...]
+
+    def summary(self) -> str:
+        parts = []
+        for leg in self.legs:
+            value = f"{leg.value:.1f} {leg.unit}" if leg.value is not None else "no value"
+            sdd = f", SDD {leg.sdd:g}" if leg.sdd is not None else ""
+            parts.append(
+                f"{leg.side} leg {value} ({leg.verdict}; normal {leg.normal_band}{sdd}; quality {leg.quality:.2f})"
+            )
+        return "; ".join(parts)
+
+
+def gait_findings(
+    gait: GaitEvidence, meanings: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+) -> tuple[GaitFinding, ...]:
+    """Group the analyzer's flagged and borderline legs per fault, flagged faults first.
+
+    ``meanings`` maps a fault id to (definition, linked condition ids, reference keys) from the knowledge base.
+    """
+    out: list[GaitFinding] = []
+    for fault_id in dict.fromkeys(f.fault_id for f in gait.faults):
+        legs = tuple(f for f in gait.faults if f.fault_id == fault_id)
+        verdict: GaitVerdict = "flagged" if any(f.verdict == "flagged" for f in legs) else "borderline"
+        meaning, linked, refs = meanings.get(fault_id, ("", (), ()))
+        out.append(GaitFinding(fault_id, legs[0].name, verdict, legs, meaning, linked, refs))
+    return tuple(sorted(out, key=lambda g: g.verdict != "flagged"))
+
+
+@dataclass(frozen=True)
 class LoadEvidence:
     max_session_pct_of_longest: float | None = None
     max_weekly_increase_pct: float | None = None

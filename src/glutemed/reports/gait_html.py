@@ -216,6 +216,7 @@ def _sdd_text(kb: KnowledgeBase, fault_id: str) -> str:
 
 def _metrics_table(result: dict[str, Any], kb: KnowledgeBase) -> str:
     rows = []
+    every = read_gait_result(result, "gait result").faults
     for f in _rows(result):
         value = _num(f.value, f.unit)
         if f.judged_by == "other-side" and f.judged_value is not None:
@@ -223,7 +224,7 @@ def _metrics_table(result: dict[str, Any], kb: KnowledgeBase) -> str:
         own = "<br><span class='note'>glutemed default</span>" if f.own_default else ""
         rows.append(
             f"<tr><td>{_e(metric_label(f, kb))}<br><code>{_e(f.metric)}</code></td>"
-            f"<td>{_e(f.side)}</td><td>{value}</td><td>{_e(normal_band(f, kb))}{own}</td>"
+            f"<td>{_e(f.side)}</td><td>{value}</td><td>{_e(normal_band(f, kb, every))}{own}</td>"
             f"<td>{_badge(f.verdict)}</td><td>{_e(f.n_stances)}</td><td>{_sdd_text(kb, f.fault_id)}</td>"
             f"<td>{_cite(kb, f.ref)}<br>{_verification(f.verification)}</td></tr>"
         )

@@ -11,9 +11,11 @@ from glutemed.core.clinical_scoring import NormEquationView, TestResults, TestSc
 from glutemed.core.findings import (
     FindingsReport,
     GaitEvidence,
+    GaitFinding,
     LoadEvidence,
     SignContext,
     evaluate_findings,
+    gait_findings,
     load_evidence_from_dict,
 )
 from glutemed.core.intake import Intake
@@ -31,6 +33,7 @@ class AssessmentResult:
     report: FindingsReport
     gait: GaitEvidence | None
     load: LoadEvidence | None
+    gait_findings: tuple[GaitFinding, ...]
     suspected_conditions: tuple[str, ...]  # diagnosed, or pointed to by a finding and matching the pain map
     at_risk_conditions: tuple[str, ...]  # pointed to by a finding, with no pain where they hurt
     notes: tuple[str, ...]
@@ -95,14 +98,15 @@ def assess(
     gait_evidence = None
     if gait is not None:
         gait_evidence = read_gait(gait, kb, source=gait_source)
-        notes.extend(
-            f"{gap.name}: not judged ({gap.reason}). {gap.advice}" for gap in gait_evidence.not_judged
-        )
     load_evidence = load_evidence_from_dict(load) if load is not None else None
     ctx = SignContext(intake, tuple(scores), gait_evidence, load_evidence, rules.sign_params())
     report = evaluate_findings(rules.finding_rules(), ctx)
     suspected, at_risk = _conditions(intake, report, kb)
+    meanings = {
+        f.id: (f.definition, tuple(f.linked_conditions), tuple(f.refs)) for f in kb.gait_faults.values()
+    }
     return AssessmentResult(
+        gait_findings=gait_findings(gait_evidence, meanings) if gait_evidence and not report.stopped else (),
         intake=intake,
         scores=tuple(scores),
         report=report,
@@ -142,6 +146,10 @@ def assessment_to_json(result: AssessmentResult, kb: KnowledgeBase) -> dict[str,
         "findings": findings,
         "suspected_conditions": list(result.suspected_conditions),
         "at_risk_conditions": list(result.at_risk_conditions),
+        "gait_findings": [
+            asdict(g) | {"summary": g.summary(), "citations": citations(g.refs, kb)}
+            for g in result.gait_findings
+        ],
         "gait": _gait_json(result.gait) if result.gait else None,
         "load": asdict(result.load) if result.load else None,
         "notes": list(result.notes),

@@ -35,7 +35,7 @@ def filming_advice(verdict: FaultVerdictOut, kb: KnowledgeBase) -> str:
     return "Keep the whole body in the frame, in even light, with the phone steady and level."
 
 
-def _fault(verdict: FaultVerdictOut, kb: KnowledgeBase) -> GaitFault:
+def _fault(verdict: FaultVerdictOut, kb: KnowledgeBase, result: GaitResult) -> GaitFault:
     assert verdict.verdict in ("flagged", "borderline")
     return GaitFault(
         fault_id=verdict.fault_id,
@@ -44,7 +44,7 @@ def _fault(verdict: FaultVerdictOut, kb: KnowledgeBase) -> GaitFault:
         verdict=verdict.verdict,
         value=verdict.value,
         unit=verdict.unit,
-        normal_band=normal_band(verdict, kb),
+        normal_band=normal_band(verdict, kb, result.faults),
         sdd=verdict.sdd,
         quality=verdict.quality,
         ref=verdict.ref,
@@ -59,7 +59,7 @@ def gait_evidence(result: GaitResult, kb: KnowledgeBase) -> GaitEvidence:
     for fault_id in dict.fromkeys(f.fault_id for f in result.faults):
         verdicts = result.verdicts_of(fault_id)
         hits = [v for v in verdicts if v.verdict in ("flagged", "borderline")]
-        faults.extend(_fault(v, kb) for v in hits)
+        faults.extend(_fault(v, kb, result) for v in hits)
         judged = [v for v in verdicts if v.verdict in ("within", "flagged", "borderline")]
         if judged and not hits:
             within.append(fault_id)
