@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 from types import ModuleType
 
@@ -15,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _maker() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_examples", ROOT / "examples" / "make_examples.py")
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -29,7 +29,7 @@ def test_example_matches_what_the_command_writes(name: str, monkeypatch: pytest.
     monkeypatch.chdir(ROOT)
     committed = json.loads((ROOT / "examples" / name).read_text(encoding="utf-8"))
     fresh = MAKER.EXAMPLES[name]()
-    assert os.getcwd() == str(ROOT)
+    assert Path.cwd() == ROOT
     assert MAKER.stable(committed) == MAKER.stable(fresh), (
         f"examples/{name} drifted from the command's output: run .venv/bin/python examples/make_examples.py"
     )
