@@ -10,7 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from glutemed.cli.analyze import FramesPerSecondColumn, print_gait_summary
 from glutemed.cli.assess import print_program
-from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
+from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json, show_path
+from glutemed.io.atomic import check_output_dir
 from glutemed.services.analyze import AnalysisError
 from glutemed.services.demo import run_demo
 
@@ -26,6 +27,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Analyse the bundled sample run, assess the demo runner with it, and build the program."""
+        check_output_dir(out, "--out folder")  # before minutes of pose estimation
         kb = load_kb()
         columns = (
             TextColumn("{task.description}"),
@@ -55,4 +57,4 @@ def register(app: typer.Typer) -> None:
             print_program(result.program)
         console.print("Files written:")
         for path in result.files:
-            console.print(f"  {path}", highlight=False)
+            console.print(f"  {show_path(path)}", highlight=False)

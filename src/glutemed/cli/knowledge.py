@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.table import Table
 
 from glutemed.cli import render
@@ -110,7 +111,7 @@ def exercises_list(
         return
     console.print(render.exercise_table(chosen, title=f"{len(chosen)} exercises"))
     if safe_for:
-        console.print(f"[dim]Left out: exercises that load what {safe_for} must avoid.[/]")
+        console.print(f"[dim]Left out: exercises that load what {escape(safe_for)} must avoid.[/]")
 
 
 @exercises_app.command("show")

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from glutemed.cli.common import EXIT_DATA, console, fail, print_json
+from glutemed.cli.common import EXIT_DATA, console, fail, print_json, show_path
+from glutemed.io.atomic import atomic_write_bytes, check_output_file
 from glutemed.io.errors import InputFileError
 
 StillArg = Annotated[
@@ -46,6 +47,8 @@ def level(
 
     from glutemed.pose.level_lines import LevelError, draw_estimate, estimate_roll_from_image, read_still
 
+    if out is not None:
+        check_output_file(out, "PNG picture")  # a folder or unwritable path fails before any work
     try:
         image = read_still(still, at_s=at)
         estimate = estimate_roll_from_image(image, max_tilt_deg=max_tilt)
@@ -54,16 +57,15 @@ def level(
     except LevelError as exc:
         fail(f"{still}: {exc}", code=EXIT_DATA)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part.png")
-        if not cv2.imwrite(str(tmp), draw_estimate(image, estimate)):
-            fail(f"{out}: could not write the picture (is the folder writable?)")
-        tmp.replace(out)
+        ok, png = cv2.imencode(".png", draw_estimate(image, estimate))
+        if not ok:
+            fail(f"{out}: could not encode the picture as PNG")
+        atomic_write_bytes(out, png.tobytes())
     payload = {"path": str(still), "at_s": at} | estimate.to_dict() | {"drawn": str(out) if out else None}
     if json_out:
         print_json(payload)
         return
-    table = Table(title=f"Camera roll from straight edges: {still.name}")
+    table = Table(title=f"Camera roll from straight edges: {show_path(still.name)}")
     table.add_column("reading")
     table.add_column("deg", justify="right")
     table.add_column("edges", justify="right")
@@ -85,7 +87,7 @@ def level(
             "across the view over edges that recede from the camera.[/]"
         )
     if out is not None:
-        console.print(f"edges drawn: {out}", highlight=False)
+        console.print(f"edges drawn: {show_path(out)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,11 +15,12 @@ import typer
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
 from glutemed.core.intake import AGGRAVATORS
+from glutemed.io.atomic import atomic_write_bytes, check_output_file
 from glutemed.knowledge.models import Equipment, PainRegion
-from glutemed.reports.gait_html import _atomic_write
 from glutemed.services.intake_schema import (
     AvailabilityIn,
     ChangeIn,
@@ -234,7 +235,7 @@ def save_intake(data: dict[str, Any], path: Path) -> Path:
     validate(IntakeIn, data, str(path))
     text = "# Intake written by `glutemed intake new`; edit freely, then run `glutemed assess` on it.\n"
     text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    return _atomic_write(Path(path), text.encode("utf-8"))
+    return atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def intake_new_command(
@@ -246,11 +247,31 @@ def intake_new_command(
 
     if path.exists() and not force:
         fail(f"{path} exists; pass --force to overwrite it")
+    check_output_file(path, "intake file")  # a folder or an unwritable path fails before the questions
     try:
-        saved = save_intake(ask_intake(console), path)
+        answers = ask_intake(console)
     except InputFileError as exc:
         fail(str(exc))
-    console.print(f"intake written to {saved}; next: glutemed assess {saved}")
+    try:
+        saved = save_intake(answers, path)
+    except (OSError, InputFileError) as exc:
+        fail(f"{exc}; your answers are saved in {rescue_answers(answers)}")
+    console.print(f"intake written to {escape(str(saved))}; next: glutemed assess {escape(str(saved))}")
+
+
+def rescue_answers(data: dict[str, Any]) -> Path:
+    """Save questionnaire answers where they are safe (home folder, else the temporary folder)."""
+    import datetime as dt
+    import tempfile
+
+    name = f"glutemed-intake-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml"
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    for folder in (Path.home(), Path(tempfile.gettempdir())):
+        try:
+            return atomic_write_bytes(folder / name, text.encode("utf-8"))
+        except OSError:
+            continue
+    raise OSError("the answers could not be saved anywhere (home and temporary folders are not writable)")
 
 
 def register(app: typer.Typer) -> None:

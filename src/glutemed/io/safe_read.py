@@ -85,7 +85,7 @@ def check_regular(path: Path, what: str = "file") -> os.stat_result:
     try:
         st = Path(path).stat()
     except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
+        raise InputFileError(path, "file not found") from None
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):

@@ -30,6 +30,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ __all__ = [
     "timing_note",
 ]
 MIN_FPS_HZ = 25.0
+MAX_FRAME_PIXELS = 7680 * 4320  # 8K UHD; larger frames take seconds each to decode and resize
 TRUNCATED_BELOW_FRACTION = 0.9
 TIME_BASE_NOT_RATE_HZ = 1000.0  # a "frame rate" this high is a container's millisecond time base
 # Uneven timing (the rule lives in glutemed.core.timing): an interval more than 10 % off the median is uneven
@@ -127,6 +129,7 @@ class VideoReader:
                 "FFmpeg found no readable stream)",
             )
         self.info = self._read_info()
+        _check_frame_size(self.path, self.info, self._cap)
         self._rotate_code = (
             _ROTATE.get(self.info.rotation_deg) if self.info.rotated_by == "glutemed" else None
         )
@@ -244,6 +247,25 @@ def _check_file(path: Path) -> None:
         )
     if path.stat().st_size == 0:
         raise InputFileError(path, "is empty (0 bytes)")
+
+
+def max_frame_pixels() -> int:
+    """Largest frame (width x height) decoded: 8K UHD; ``GLUTEMED_MAX_VIDEO_PIXELS`` overrides it."""
+    raw = os.environ.get("GLUTEMED_MAX_VIDEO_PIXELS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_FRAME_PIXELS
+
+
+def _check_frame_size(path: Path, info: VideoInfo, cap: Any) -> None:
+    """Refuse a video whose frames are too large to decode at a useful speed (checked before any frame)."""
+    limit = max_frame_pixels()
+    if info.width_px * info.height_px > limit:
+        cap.release()
+        raise InputFileError(
+            path,
+            f"frames of {info.width_px} x {info.height_px} pixels are over the limit of {limit:,} pixels "
+            "(8K); pose estimation needs no more than 1920 x 1080: scale the video down first "
+            "(for example: ffmpeg -i IN -vf scale=1920:-2 OUT.mp4)",
+        )
 
 
 def _put(items: queue.Queue[Any], item: object, stop: threading.Event) -> None:

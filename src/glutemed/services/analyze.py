@@ -29,6 +29,7 @@ from glutemed.core.faults import FaultRule, FaultVerdict, Verdict, evaluate
 from glutemed.core.series import KeypointSeries, SeriesError
 from glutemed.core.view import View
 from glutemed.io import InputFileError, read_keypoints, write_trc
+from glutemed.io.atomic import atomic_write_text
 from glutemed.io.c3d_mocap import load_mocap
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.pose import is_video
@@ -278,9 +279,39 @@ def _recording_dict(recording: Recording) -> dict[str, Any]:
     }
 
 
-def build_result(recordings: list[Recording], config: AnalysisConfig) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Baseline:
+    """An earlier gait result of the same runner, to judge change against the SDD."""
+
+    path: Path
+    sha256: str
+    created_utc: str
+    values: dict[tuple[str, str], float]
+
+
+def read_baseline(path: Path) -> Baseline:
+    """Read and validate an earlier ``result.json``; a wrong shape is an InputFileError naming the file."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError(path, f"cannot be read as a gait result ({exc.__class__.__name__})") from exc
+    try:
+        earlier = read_gait_result(data, str(path))
+    except ContractError as exc:
+        raise InputFileError(path, str(exc).split(": ", 1)[-1]) from exc
+    return Baseline(path, sha256_of(path), earlier.created_utc, baseline_values(earlier))
+
+
+def build_result(
+    recordings: list[Recording], config: AnalysisConfig, *, baseline: Baseline | None = None
+) -> dict[str, Any]:
     seen = {r.engine.view_ for r in recordings}
     missing = [name for name, views in VIEW_GROUPS.items() if not seen & views]
+    verdicts = merge_verdicts(recordings)
+    if baseline is not None:
+        verdicts = against_baseline(verdicts, baseline.values)
     result: dict[str, Any] = _clean(
         {
             "schema": SCHEMA,
@@ -288,8 +319,13 @@ def build_result(recordings: list[Recording], config: AnalysisConfig) -> dict[st
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "config": config.to_dict(),
             "recordings": [_recording_dict(r) for r in recordings],
-            "faults": [asdict(v) for v in merge_verdicts(recordings)],
+            "faults": [asdict(v) for v in verdicts],
             "missing_views": missing,
+            "baseline": (
+                {"path": str(baseline.path), "sha256": baseline.sha256, "created_utc": baseline.created_utc}
+                if baseline
+                else None
+            ),
         }
     )
     return result
@@ -318,9 +354,9 @@ def write_outputs(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        (staging / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(staging / "result.json", json.dumps(result, indent=2) + "\n")
         if config.output.per_stance_csv:
-            (staging / "stances.csv").write_text(stance_csv(recordings), encoding="utf-8")
+            atomic_write_text(staging / "stances.csv", stance_csv(recordings))
         if config.output.trc:
             for r in recordings:
                 write_trc(r.engine.series_, staging / f"{r.path.stem}.{r.engine.view_.value}.filtered.trc")

@@ -16,6 +16,7 @@ from typing import Any
 
 from glutemed.config import AnalysisConfig, load_config
 from glutemed.core.programming import Program
+from glutemed.io.atomic import atomic_write_text
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import bundled_rules
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
@@ -46,11 +47,8 @@ class DemoOutput:
 
 
 def _write_text(path: Path, text: str) -> Path:
-    """Write through a temporary name so a reader never sees half a file."""
-    part = path.with_name(path.name + ".part")
-    part.write_text(text, encoding="utf-8")
-    part.replace(path)
-    return path
+    """Write through a temporary name (fsynced, then renamed) so a reader never sees half a file."""
+    return atomic_write_text(path, text)
 
 
 def run_demo(
