@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -43,6 +43,16 @@ class CitedNumber(_Strict):
     note: str | None = None
 
 
+class GlutemedDefault(_Strict):
+    """A number glutemed chose itself: no study holds it. ``why`` gives the reasoning; ``refs`` the papers behind
+    the reasoning (they do not contain the number)."""
+
+    value: float
+    basis: Literal["glutemed-default"]
+    refs: list[RefKey] = []
+    why: Text
+
+
 class ClinicalThresholds(_Strict):
     stance_pain_positive_0_10: CitedNumber
     fppa_flag_deg_female: CitedNumber
@@ -52,6 +62,10 @@ class ClinicalThresholds(_Strict):
     hhd_below_norm_sd: CitedNumber
     weekly_increase_flag_pct: CitedNumber
     session_spike_flag_pct: CitedNumber
+    weekly_change_min_previous_km: GlutemedDefault
+    session_spike_min_longest_km: GlutemedDefault
+    acwr_layoff_days: GlutemedDefault
+    acwr_min_weeks_with_running: GlutemedDefault
     test_refs: dict[Id, list[RefKey]] = {}
 
 

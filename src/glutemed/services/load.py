@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from glutemed import __version__
-from glutemed.core.load import UNKNOWN_SPORT, LoadReport, Session, Skipped
+from glutemed.core.load import UNKNOWN_SPORT, LoadParams, LoadReport, Session, Skipped
 from glutemed.core.load_models import build_report
 from glutemed.io.activities import dedupe, scan
+from glutemed.knowledge.rules import load_rules
 
 Progress = Callable[[int, int, str], None]
+
+
+@cache
+def load_params() -> LoadParams:
+    """The load thresholds from the bundled rules (``clinical_thresholds`` in ``rules/findings.yaml``)."""
+    t = load_rules().findings.clinical_thresholds
+    return LoadParams(
+        weekly_caution_above_pct=t.weekly_increase_flag_pct.value,
+        weekly_min_previous_km=t.weekly_change_min_previous_km.value,
+        session_spike_above_pct_of_longest=t.session_spike_flag_pct.value,
+        session_min_longest_km=t.session_spike_min_longest_km.value,
+        acwr_layoff_days=int(t.acwr_layoff_days.value),
+        acwr_min_weeks_with_running=int(t.acwr_min_weeks_with_running.value),
+    )
 
 
 def import_history(
@@ -41,4 +57,4 @@ def import_history(
         else:
             known.append(s)
     meta = {"glutemed_version": __version__, "source": str(path), **stats}
-    return build_report(known, [*skipped, *duplicates], since=since, meta=meta)
+    return build_report(known, [*skipped, *duplicates], params=load_params(), since=since, meta=meta)
