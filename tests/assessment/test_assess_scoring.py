@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from glutemed.core.clinical_scoring import (
+    DynamometryProtocol,
     DynamometryResult,
     NormEquationView,
     ScoringThresholds,
@@ -20,6 +22,8 @@ from glutemed.core.clinical_scoring import (
     score_squat,
     score_stance,
 )
+from glutemed.knowledge.loader import load_knowledge_base
+from glutemed.services.intake_schema import DynamometryIn
 
 THRESHOLDS = ScoringThresholds(
     stance_pain_positive_0_10=2,
@@ -107,3 +111,112 @@ def test_squat_by_angle_or_rating() -> None:
 def test_torque_rejects_impossible_inputs() -> None:
     with pytest.raises(ValueError, match="positive"):
         abduction_torque_nm_per_kg(100, 0.8, 0)
+
+
+# ------------------------------------------------------------------------------ dynamometry protocol (issue 10)
+
+RAMSKOV = DynamometryProtocol("eccentric", "supine", "hand-held")
+NORM_WITH_PROTOCOL = NormEquationView(
+    intercept=1.600, age_coef=-0.005, male_coef=0.215, sd=0.354, ref="ramskov2014", protocol=RAMSKOV
+)
+
+
+def _score(protocol: DynamometryProtocol | None, norm: NormEquationView = NORM_WITH_PROTOCOL) -> dict:
+    scores = score_dynamometry(
+        DynamometryResult(left_n=150, right_n=105, lever_arm_m=0.78, protocol=protocol),
+        age_years=52,
+        male=False,
+        mass_kg=64,
+        norm=norm,
+        thresholds=THRESHOLDS,
+    )
+    return {(s.test_id, s.side): s for s in scores}
+
+
+def test_same_protocol_is_held_against_the_norm() -> None:
+    right = _score(RAMSKOV)[("hip-abduction-dynamometry", "right")]
+    assert right.details["z"] == pytest.approx((105 * 0.78 / 64 - 1.34) / 0.354)
+    assert right.details["compared_with_norm"] == 1.0
+    assert "same protocol as the norm" in right.interpretation
+
+
+@pytest.mark.parametrize(
+    ("protocol", "named"),
+    [
+        (
+            DynamometryProtocol("isometric", "supine", "hand-held"),
+            "contraction: isometric, the norm eccentric",
+        ),
+        (
+            DynamometryProtocol("eccentric", "side-lying", "hand-held"),
+            "position: side-lying, the norm supine",
+        ),
+        (DynamometryProtocol("eccentric", "supine", "fixed"), "dynamometer: fixed, the norm hand-held"),
+    ],
+)
+def test_another_protocol_gets_no_z_score_but_keeps_the_deficit(
+    protocol: DynamometryProtocol, named: str
+) -> None:
+    by_side = _score(protocol)
+    for side in ("left", "right"):
+        score = by_side[("hip-abduction-dynamometry", side)]
+        assert "z" not in score.details
+        assert "norm_nm_per_kg" not in score.details
+        assert score.details["compared_with_norm"] == 0.0
+        assert not score.positive
+        assert score.value == pytest.approx((150 if side == "left" else 105) * 0.78 / 64)
+        assert "not compared with the ramskov2014 norm" in score.interpretation
+        assert named in score.interpretation
+    deficit = by_side[("hip-abduction-deficit", "right")]
+    assert deficit.value == pytest.approx(30.0)
+    assert deficit.positive
+
+
+def test_a_weak_leg_tested_another_way_is_not_called_weak() -> None:
+    weak = score_dynamometry(
+        DynamometryResult(60, 62, 0.8, protocol=DynamometryProtocol("isometric", "side-lying", "hand-held")),
+        age_years=30,
+        male=True,
+        mass_kg=80,
+        norm=NORM_WITH_PROTOCOL,
+        thresholds=THRESHOLDS,
+    )
+    assert not any(s.positive for s in weak)
+
+
+def test_unknown_protocols_are_compared_and_say_so() -> None:
+    untold = _score(None)[("hip-abduction-dynamometry", "right")]
+    assert "z" in untold.details
+    assert "test protocol not given" in untold.interpretation
+    unrecorded = _score(RAMSKOV, norm=NORM)[("hip-abduction-dynamometry", "right")]
+    assert "z" in unrecorded.details
+    assert "norm's protocol is not recorded" in unrecorded.interpretation
+
+
+def test_intake_default_protocol_is_the_norms_protocol() -> None:
+    eq = load_knowledge_base().clinical_tests["hip-abduction-dynamometry"].norm_equation
+    assert eq is not None
+    assert eq.protocol is not None
+    default = DynamometryIn(left_n=150, right_n=105, lever_arm_m=0.78).to_core().protocol
+    assert default == DynamometryProtocol(
+        eq.protocol.contraction.value, eq.protocol.position.value, eq.protocol.device.value
+    )
+
+
+def test_intake_protocol_words_and_validation() -> None:
+    raw = {"left_n": 150, "right_n": 105, "lever_arm_m": 0.78}
+    made = DynamometryIn.model_validate(
+        {**raw, "protocol": {"contraction": "Make", "position": "side lying"}}
+    )
+    assert made.to_core().protocol == DynamometryProtocol("isometric", "side-lying", "hand-held")
+    broke = DynamometryIn.model_validate({**raw, "protocol": {"contraction": "break", "device": "Hand_held"}})
+    assert broke.protocol.contraction == "eccentric"
+    assert broke.protocol.device == "hand-held"
+    for bad in (
+        {"contraction": "concentric"},
+        {"position": "prone"},
+        {"device": "spring"},
+        {"speed": "fast"},
+    ):
+        with pytest.raises(ValidationError):
+            DynamometryIn.model_validate({**raw, "protocol": bad})

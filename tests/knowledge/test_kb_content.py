@@ -217,7 +217,8 @@ def test_pelvic_drop_by_side_difference_and_knee_valgus_for_information(kb: Know
     cpd = kb.gait_faults["contralateral-pelvic-drop"].threshold
     assert cpd.relative_to == "other-side"
     assert cpd.flagged == pytest.approx(2.8)  # Dingenen 2018a SDD, upper bound
-    assert cpd.borderline < cpd.flagged and cpd.own_default
+    assert cpd.borderline < cpd.flagged
+    assert cpd.own_default
     assert kb.gait_faults["dynamic-knee-valgus"].threshold.relative_to == "information"
 
 

@@ -12,6 +12,36 @@ from typing import ClassVar, Literal
 SideName = Literal["left", "right"]
 Rating = Literal["good", "fair", "poor"]
 SIDES: tuple[SideName, SideName] = ("left", "right")
+Contraction = Literal["isometric", "eccentric"]  # isometric = "make" test, eccentric = "break" test
+DynamometryPosition = Literal["side-lying", "supine", "standing"]
+Dynamometer = Literal["hand-held", "fixed"]
+
+
+@dataclass(frozen=True)
+class DynamometryProtocol:
+    """How hip abduction strength was measured. Torques from different protocols are not interchangeable
+    (side-lying force ran about 30% above standing and 27% above supine in Cerda Vega 2018), so a value is held
+    against a norm only when both were measured the same way."""
+
+    contraction: Contraction
+    position: DynamometryPosition
+    device: Dynamometer
+
+    def describe(self) -> str:
+        test = "make" if self.contraction == "isometric" else "break"
+        return f"{self.contraction} ({test} test), {self.position}, {self.device} dynamometer"
+
+    def differences(self, other: DynamometryProtocol) -> list[str]:
+        """The parts of the protocol that differ, in words ("position: side-lying, the norm supine")."""
+        return [
+            f"{name}: {mine}, the norm {theirs}"
+            for name, mine, theirs in (
+                ("contraction", self.contraction, other.contraction),
+                ("position", self.position, other.position),
+                ("dynamometer", self.device, other.device),
+            )
+            if mine != theirs
+        ]
 
 
 # ------------------------------------------------------------------------------------------------- inputs
@@ -47,11 +77,15 @@ class SideBridgeResult:
 
 @dataclass(frozen=True)
 class DynamometryResult:
-    """Hip abduction force (N) per side, measured with the pad at lever_arm_m from the hip joint centre."""
+    """Hip abduction force (N) per side, measured with the pad at lever_arm_m from the hip joint centre.
+
+    ``protocol`` is how both legs were tested; None when the tester did not say.
+    """
 
     left_n: float
     right_n: float
     lever_arm_m: float
+    protocol: DynamometryProtocol | None = None
 
 
 @dataclass(frozen=True)
@@ -79,13 +113,15 @@ class TestResults:
 
 @dataclass(frozen=True)
 class NormEquationView:
-    """norm = intercept + age_coef * age + male_coef * male, residual sd (all Nm/kg)."""
+    """norm = intercept + age_coef * age + male_coef * male, residual sd (all Nm/kg), and how it was measured
+    (``protocol``; None when the knowledge base does not record it)."""
 
     intercept: float
     age_coef: float
     male_coef: float
     sd: float
     ref: str
+    protocol: DynamometryProtocol | None = None
 
     def predict(self, *, age_years: float, male: bool) -> float:
         return self.intercept + self.age_coef * age_years + (self.male_coef if male else 0.0)
@@ -218,6 +254,31 @@ def deficit_pct(left: float, right: float) -> float:
     return 100.0 * (1.0 - side_ratio(left, right))
 
 
+def norm_comparison(result: DynamometryResult, norm: NormEquationView) -> tuple[bool, str]:
+    """Whether the result may be held against the norm, and a sentence on the protocols.
+
+    Different protocols (contraction, position or dynamometer): no comparison. Unknown on either side: the
+    comparison is made, and the sentence says what it assumes.
+    """
+    mine, theirs = result.protocol, norm.protocol
+    if mine is not None and theirs is not None:
+        diffs = mine.differences(theirs)
+        if diffs:
+            return False, (
+                f"not compared with the {norm.ref} norm, which was measured as {theirs.describe()}; this test "
+                f"differs ({'; '.join(diffs)}), and strength from one protocol does not transfer to another"
+            )
+        return True, f"same protocol as the norm: {theirs.describe()}"
+    if theirs is not None:
+        return (
+            True,
+            f"test protocol not given; compared on the assumption it was the norm's ({theirs.describe()})",
+        )
+    if mine is not None:
+        return True, f"the norm's protocol is not recorded; this test was {mine.describe()}"
+    return True, "neither the test's nor the norm's protocol is recorded"
+
+
 def score_dynamometry(
     result: DynamometryResult,
     *,
@@ -227,7 +288,13 @@ def score_dynamometry(
     norm: NormEquationView,
     thresholds: ScoringThresholds,
 ) -> list[TestScore]:
-    """One score per side against the age-and-sex norm, plus one for the side-to-side deficit."""
+    """One score per side against the age-and-sex norm, plus one for the side-to-side deficit.
+
+    A side is held against the norm only when the test used the norm's protocol; otherwise it gets no z-score, is
+    never positive, and the interpretation says why. The deficit compares the two legs with each other, so it is
+    computed whatever the protocol.
+    """
+    comparable, protocol_text = norm_comparison(result, norm)
     predicted = norm.predict(age_years=age_years, male=male)
     refs = tuple(dict.fromkeys((*_refs(thresholds, "hip-abduction-dynamometry"), norm.ref)))
     values = {
@@ -236,6 +303,20 @@ def score_dynamometry(
     }
     scores: list[TestScore] = []
     for side, value in values.items():
+        if not comparable:
+            scores.append(
+                TestScore(
+                    test_id="hip-abduction-dynamometry",
+                    side=side,
+                    positive=False,
+                    value=value,
+                    unit="Nm/kg",
+                    interpretation=f"{value:.2f} Nm/kg; {protocol_text}",
+                    refs=refs,
+                    details={"compared_with_norm": 0.0},
+                )
+            )
+            continue
         z = (value - predicted) / norm.sd
         low = z < -thresholds.hhd_below_norm_sd
         scores.append(
@@ -247,10 +328,11 @@ def score_dynamometry(
                 unit="Nm/kg",
                 interpretation=(
                     f"{value:.2f} Nm/kg against a norm of {predicted:.2f} ± {norm.sd:.3f} Nm/kg "
-                    f"(z = {z:+.2f}; {'below' if low else 'within'} -{thresholds.hhd_below_norm_sd:g} SD)"
+                    f"(z = {z:+.2f}; {'below' if low else 'within'} -{thresholds.hhd_below_norm_sd:g} SD); "
+                    f"{protocol_text}"
                 ),
                 refs=refs,
-                details={"norm_nm_per_kg": predicted, "z": z},
+                details={"norm_nm_per_kg": predicted, "z": z, "compared_with_norm": 1.0},
             )
         )
     deficit = deficit_pct(values["left"], values["right"])

@@ -373,6 +373,42 @@ class Routine(Strict):
 # ------------------------------------------------------------------------------------------ clinical tests
 
 
+class Contraction(StrEnum):
+    """How the strength was produced: held against the examiner, or overcome by the examiner."""
+
+    ISOMETRIC = "isometric"  # "make" test: the person pushes, the examiner or device holds still
+    ECCENTRIC = "eccentric"  # "break" test: the examiner overcomes the person's maximal push
+
+
+class DynamometryPosition(StrEnum):
+    SIDE_LYING = "side-lying"
+    SUPINE = "supine"
+    STANDING = "standing"
+
+
+class Dynamometer(StrEnum):
+    HAND_HELD = "hand-held"  # held by the examiner (an "instrumented manual muscle tester")
+    FIXED = "fixed"  # fixed to a frame, belt or machine (isokinetic, electromechanical, belt-stabilised)
+
+
+class DynamometryProtocol(Strict):
+    """How a strength value was measured. Values from different protocols are not interchangeable: in one study
+    side-lying abduction force was about 30% higher than standing and 27% higher than supine (Cerda Vega 2018).
+    """
+
+    contraction: Contraction
+    position: DynamometryPosition
+    device: Dynamometer
+    verification: Verification  # how well the protocol itself (not the numbers) was checked in the source
+    note: str | None = None
+
+    def describe(self) -> str:
+        test = "make" if self.contraction is Contraction.ISOMETRIC else "break"
+        return (
+            f"{self.contraction.value} ({test} test), {self.position.value}, {self.device.value} dynamometer"
+        )
+
+
 class NormValue(Strict):
     population: Text
     mean: float
@@ -380,11 +416,16 @@ class NormValue(Strict):
     unit: Unit
     ref: RefKey
     verification: Verification
+    protocol: DynamometryProtocol | None = None  # strength norms only
     note: str | None = None
 
 
 class NormEquation(Strict):
-    """norm = intercept + age_coef * age + male_coef * (1 if male else 0), with the residual SD."""
+    """norm = intercept + age_coef * age + male_coef * (1 if male else 0), with the residual SD.
+
+    ``protocol`` says how the strength behind the equation was measured; a value measured another way must not be
+    held against it.
+    """
 
     intercept: float
     age_coef: float
@@ -394,19 +435,21 @@ class NormEquation(Strict):
     population: Text
     ref: RefKey
     verification: Verification
+    protocol: DynamometryProtocol | None = None
 
     def predict(self, *, age_years: float, male: bool) -> float:
         return self.intercept + self.age_coef * age_years + (self.male_coef if male else 0.0)
 
 
 class Reliability(Strict):
-    statistic: Literal["ICC", "kappa", "SEM", "SDD", "MDC", "CV", "r"]
+    statistic: Literal["ICC", "kappa", "SEM", "SDD", "MDC", "CV", "r", "variation"]
     low: float
     high: float
     unit: str | None = None
     context: Text
     ref: RefKey
     verification: Verification
+    protocol: DynamometryProtocol | None = None  # strength tests: the protocol the figure belongs to
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
