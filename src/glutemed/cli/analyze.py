@@ -31,7 +31,14 @@ from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.pose import is_video
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
 from glutemed.reports.overlay import stance_stills, write_overlay_video
-from glutemed.services.analyze import AnalysisError, Recording, analyze_path, build_result, write_outputs
+from glutemed.services.analyze import (
+    AnalysisError,
+    Recording,
+    analyze_path,
+    build_result,
+    read_baseline,
+    write_outputs,
+)
 
 
 class FramesPerSecondColumn(ProgressColumn):
@@ -171,6 +178,14 @@ def register(app: typer.Typer) -> None:
                 "--overlay", help="Write an annotated MP4 (skeleton, pelvis line, stances; videos only)."
             ),
         ] = None,
+        baseline: Annotated[
+            Path | None,
+            typer.Option(
+                "--baseline",
+                help="An earlier result.json of the same runner: each leg's change is shown, and a worsening "
+                "beyond the fault's smallest detectable difference (SDD) is flagged.",
+            ),
+        ] = None,
     ) -> None:
         """Measure per-leg gait faults of the gluteus medius (pelvic drop, cross-over, knee valgus, ...)."""
         if view is not None and view not in {"rear", "front", "side"}:
@@ -185,7 +200,8 @@ def register(app: typer.Typer) -> None:
             fail("--overlay needs a video input: keypoint files have no frames to draw on")
         try:
             config = load_config(config_path)
-        except ConfigError as exc:
+            earlier = read_baseline(baseline) if baseline is not None else None
+        except (ConfigError, InputFileError) as exc:
             fail(str(exc))
         kb = load_kb()
         recordings: list[Recording] = []
@@ -223,7 +239,7 @@ def register(app: typer.Typer) -> None:
                 except AnalysisError as exc:
                     fail(str(exc), code=EXIT_DATA)
                 progress.update(task, visible=False)
-        result = build_result(recordings, config)
+        result = build_result(recordings, config, baseline=earlier)
         if out is not None:
             write_outputs(result, recordings, out, config)
         write_media(result, recordings, kb, report=report, pdf=pdf, overlay=overlay)

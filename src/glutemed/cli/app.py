@@ -8,6 +8,7 @@ import typer
 
 from glutemed import __version__
 from glutemed.cli import analyze, assess, demo, knowledge, level, load, questionnaire, schema, tour
+from glutemed.cli.common import guard_commands, set_debug
 
 app = typer.Typer(
     name="glutemed",
@@ -33,8 +34,13 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the full traceback when a command fails.")
+    ] = False,
 ) -> None:
     """glutemed command line."""
+    del version  # handled by its eager callback
+    set_debug(debug)
 
 
 knowledge.register(app)
@@ -46,6 +52,7 @@ tour.register(app)
 questionnaire.register(app)
 level.register(app)
 schema.register(app)
+guard_commands(app)  # any exception escaping a command: one line, exit 2 (bad input) or 1 (internal)
 
 
 def main() -> None:

@@ -51,6 +51,10 @@ class FaultVerdictOut(_Model):
     n_stances: int = Field(ge=0)
     quality: float = Field(ge=0, le=1)
     reason: str
+    baseline_value: float | None = Field(default=None, description="the leg's value in the --baseline result")
+    change_from_baseline: float | None = Field(
+        default=None, description="value minus baseline, signed so that positive means more of the fault"
+    )
 
 
 class RecordingOut(BaseModel):
@@ -78,6 +82,10 @@ class GaitResult(_Model):
     recordings: list[RecordingOut] = Field(min_length=1)
     faults: list[FaultVerdictOut]
     missing_views: list[str]
+    baseline: dict[str, str] | None = Field(
+        default=None,
+        description="the earlier result the verdicts were compared with (path, sha256, created_utc)",
+    )
 
     def verdicts_of(self, fault_id: str) -> list[FaultVerdictOut]:
         return [f for f in self.faults if f.fault_id == fault_id]
@@ -113,3 +121,12 @@ def read_gait_result(data: Any, source: str) -> GaitResult:
         return GaitResult.model_validate(data)
     except ValidationError as exc:
         raise ContractError(f"{source}: breaks the {SCHEMA} contract: {describe_errors(exc)}") from exc
+
+
+def baseline_values(result: GaitResult) -> dict[tuple[str, str], float]:
+    """Each measured leg's value, for comparing a later recording with this one."""
+    return {
+        (f.fault_id, f.side): f.value
+        for f in result.faults
+        if f.value is not None and f.verdict != "not-enough-data"
+    }

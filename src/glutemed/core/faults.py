@@ -17,7 +17,8 @@ knowledge base checks that their fault zones cannot overlap, so one value never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -96,6 +97,8 @@ class FaultVerdict:
     judged_by: JudgedBy = "absolute"
     judged_value: float = float("nan")  # what was held against the numbers (the difference for other-side)
     own_default: bool = False
+    baseline_value: float = float("nan")  # the same leg's value in an earlier recording, when one was given
+    change_from_baseline: float = float("nan")  # signed so that positive means more of the fault
 
 
 def _one(
@@ -193,4 +196,36 @@ def evaluate(summary: GaitSummary, rules: list[FaultRule], quality: QualityRepor
                 )
                 continue
             out.append(_one(rule, side, stat.median, stat.n, quality.score(side), n_stances=found))
+    return out
+
+
+MEASURED = (Verdict.WITHIN, Verdict.BORDERLINE, Verdict.FLAGGED, Verdict.INFORMATION)
+
+
+def against_baseline(
+    verdicts: list[FaultVerdict], baseline: Mapping[tuple[str, str], float]
+) -> list[FaultVerdict]:
+    """Compare each measured leg with the runner's own earlier value (``(fault_id, side) -> value``).
+
+    A change beyond the smallest detectable difference in the fault's direction is a real worsening, so the
+    leg is flagged whatever its absolute value; a smaller change is within measurement error and changes
+    nothing. Without an SDD the change is shown but not judged.
+    """
+    out = []
+    for verdict in verdicts:
+        before = baseline.get((verdict.fault_id, verdict.side))
+        if before is None or not np.isfinite(before) or verdict.verdict not in MEASURED:
+            out.append(verdict)
+            continue
+        sign = 1.0 if verdict.direction == "above" else -1.0
+        change = float(sign * (verdict.value - before))
+        judged = replace(verdict, baseline_value=float(before), change_from_baseline=change)
+        sdd = verdict.sdd
+        if sdd is not None and change > sdd and verdict.verdict is not Verdict.INFORMATION:
+            judged = replace(
+                judged,
+                verdict=Verdict.FLAGGED,
+                reason=f"{change:.1f} {verdict.unit} worse than the baseline recording, beyond the SDD of {sdd:g}",
+            )
+        out.append(judged)
     return out

@@ -24,8 +24,9 @@ import numpy as np
 
 from glutemed import __version__
 from glutemed.config import AnalysisConfig
+from glutemed.contracts.gait_result import ContractError, baseline_values, read_gait_result
 from glutemed.core.engine import GaitEngine
-from glutemed.core.faults import FaultRule, FaultVerdict, Verdict, evaluate
+from glutemed.core.faults import FaultRule, FaultVerdict, Verdict, against_baseline, evaluate
 from glutemed.core.series import KeypointSeries, SeriesError
 from glutemed.core.view import View
 from glutemed.io import InputFileError, read_keypoints, write_trc

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from glutemed.core import clinical_scoring as cs
 from glutemed.core import intake as core
 from glutemed.core.progression import ExerciseLog, SessionLog, SetLog
+from glutemed.io.errors import InputFileError as FileInputError
+from glutemed.io.safe_read import read_yaml, short
 from glutemed.knowledge.models import Equipment, Id, PainRegion
 
 M = TypeVar("M", bound=BaseModel)
@@ -266,18 +267,23 @@ class LogbookIn(_Strict):
     sessions: list[SessionIn] = []
 
 
-def read_document(path: Path) -> Any:
-    """YAML or JSON (JSON is YAML), with the file named in every error."""
+def read_document(path: Path, kind: str = "document") -> Any:
+    """YAML or JSON (JSON is YAML), with the file named in every error.
+
+    Read through :mod:`glutemed.io.safe_read`: regular files only, a size cap, UTF-8, no anchors or aliases,
+    no duplicate keys, a nesting limit and bounded integers.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputFileError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc})") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputFileError(f"{path}: neither valid YAML nor JSON: {exc}") from exc
+        return read_yaml(path, kind, "YAML/JSON document")
+    except FileInputError as exc:
+        raise InputFileError(str(exc)) from None
+
+
+def _got(err: Any) -> str:
+    """The offending input of one validation error, quoted short (never the repr of a big structure)."""
+    if err["type"] == "missing" or isinstance(err["input"], dict):
+        return ""
+    return f" (got {short(err['input'])})"
 
 
 def validate(model: type[M], data: Any, source: str) -> M:
@@ -287,15 +293,13 @@ def validate(model: type[M], data: Any, source: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors():
-            field = ".".join(str(part) for part in err["loc"]) or "(top level)"
-            got = (
-                f" (got {err['input']!r})"
-                if err["type"] != "missing" and not isinstance(err["input"], dict)
-                else ""
-            )
-            problems.append(f"{field}: {err['msg']}{got}")
-        raise InputFileError(f"{source}: " + "; ".join(problems)) from exc
+        errors = exc.errors()
+        for err in errors[:10]:
+            field = ".".join(str(part)[:40] for part in err["loc"])
+            problems.append(f"{field or '(top level)'}: {err['msg']}{_got(err)}")
+        if len(errors) > 10:
+            problems.append(f"and {len(errors) - 10} more problems")
+        raise InputFileError(f"{source}: " + "; ".join(problems)) from None
 
 
 def load_intake(path: Path) -> IntakeIn:
@@ -309,7 +313,7 @@ def load_tests(path: Path) -> TestsIn:
 def load_logbook(path: Path) -> LogbookIn:
     if not path.exists():
         return LogbookIn()
-    return validate(LogbookIn, read_document(path), str(path))
+    return validate(LogbookIn, read_document(path, "logbook"), str(path))
 
 
 def load_session(path: Path) -> SessionIn:
