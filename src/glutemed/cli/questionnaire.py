@@ -125,8 +125,27 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("fever", "Fever or feeling generally unwell with the pain?"),
     ("trauma", "Did the pain start with a fall, crash or other trauma?"),
     ("numbness_or_weakness", "Numbness, pins and needles or weakness in the leg?"),
-    ("bladder_or_bowel_change", "Any change in bladder or bowel control?"),
+    (
+        "bladder_or_bowel_change",
+        "Any change in bladder or bowel control, or numbness around the saddle area?",
+    ),
+    ("history_of_cancer", "Have you ever had cancer?"),
+    (
+        "systemic_corticosteroids",
+        "Do you take, or did you recently take, steroid tablets or injections for weeks?",
+    ),
+    (
+        "immunosuppression",
+        "Do you take medicine that weakens the immune system, or have an illness that does?",
+    ),
+    ("groin_pain_on_loading", "Deep groin pain when running, hopping or standing on the painful leg?"),
+    ("missed_periods", "Three months or more without a period (or none yet at 15 or older)?"),
+    (
+        "low_energy_availability",
+        "Do you eat less than your training needs, or have you had an eating disorder?",
+    ),
 )
+FEMALE_ONLY = frozenset({"missed_periods"})
 
 SECTIONS: dict[str | None, type[BaseModel]] = {
     None: IntakeIn,
@@ -223,8 +242,11 @@ def ask_intake(console: Console, *, stream: TextIO | None = None) -> dict[str, A
     console.print(
         "[bold]Red flags[/] — a yes to any of these stops the program until a clinician has looked."
     )
+    female = data.get("runner", {}).get("sex") == "female"
     data["red_flags"] = {
-        key: bool(Confirm.ask(text, console=console, default=False, stream=stream)) for key, text in RED_FLAGS
+        key: bool(Confirm.ask(text, console=console, default=False, stream=stream))
+        for key, text in RED_FLAGS
+        if female or key not in FEMALE_ONLY
     }
     validate(IntakeIn, data, "questionnaire")
     return data

@@ -6,7 +6,7 @@ assume their values were checked there (pain 0-10, mass > 0 and so on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 Sex = Literal["female", "male"]
@@ -86,7 +86,12 @@ class Symptoms:
 
 @dataclass(frozen=True)
 class RedFlagAnswers:
-    """Answers that stop the program and send the runner to a clinician."""
+    """Answers that can stop the program and send the runner to a clinician.
+
+    Which answers (alone or combined with age and the pain map) raise which red flag is data
+    (``red_flags.yaml``); :func:`with_red_flags` fills ``raised`` from those rules. Until it has run,
+    ``present`` counts every "yes" as a red flag, the cautious reading.
+    """
 
     night_pain_unrelated_to_position: bool = False
     unexplained_weight_loss: bool = False
@@ -94,10 +99,59 @@ class RedFlagAnswers:
     trauma: bool = False
     numbness_or_weakness: bool = False
     bladder_or_bowel_change: bool = False
+    history_of_cancer: bool = False
+    systemic_corticosteroids: bool = False  # tablets or injections of steroid medicine for weeks or more
+    immunosuppression: bool = False
+    groin_pain_on_loading: bool = False  # deep groin pain on running, hopping or standing on the leg
+    missed_periods: bool = False  # three or more months without a period, or none by age 15
+    low_energy_availability: bool = False  # eating too little for the training, or an eating disorder
+    raised: tuple[str, ...] | None = None  # red-flag ids raised by the rules; None: rules not applied yet
+
+    @property
+    def answered_yes(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self) if f.name != "raised" and getattr(self, f.name) is True)
 
     @property
     def present(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self) if getattr(self, f.name))
+        return self.raised if self.raised is not None else self.answered_yes
+
+
+RED_FLAG_ANSWERS: tuple[str, ...] = tuple(f.name for f in fields(RedFlagAnswers) if f.name != "raised")
+
+
+@dataclass(frozen=True)
+class RedFlagRuleView:
+    """When one red flag is raised: every group in ``needs`` holds (a group holds when any of its facts is
+    true) and the age limits are met. A fact is ``answer:<red-flag answer>`` or ``pain:<pain region>``."""
+
+    id: str
+    needs: tuple[tuple[str, ...], ...]
+    age_over_years: float | None = None
+    age_under_years: float | None = None
+
+
+def _fact(intake: Intake, fact: str) -> bool:
+    kind, _, name = fact.partition(":")
+    if kind == "answer":
+        return bool(getattr(intake.red_flags, name, False))
+    if kind == "pain":
+        return name in intake.symptoms.regions
+    raise ValueError(f"unknown red-flag fact '{fact}' (expected answer:... or pain:...)")
+
+
+def rule_raised(intake: Intake, rule: RedFlagRuleView) -> bool:
+    age = intake.runner.age_years
+    if rule.age_over_years is not None and not age > rule.age_over_years:
+        return False
+    if rule.age_under_years is not None and not age < rule.age_under_years:
+        return False
+    return all(any(_fact(intake, fact) for fact in group) for group in rule.needs)
+
+
+def with_red_flags(intake: Intake, rules: tuple[RedFlagRuleView, ...]) -> Intake:
+    """The intake with ``red_flags.raised`` set to the ids of the rules its answers meet."""
+    raised = tuple(rule.id for rule in rules if rule_raised(intake, rule))
+    return replace(intake, red_flags=replace(intake.red_flags, raised=raised))
 
 
 @dataclass(frozen=True)

@@ -8,159 +8,59 @@ compound single-leg work, then motor control and running, then maintenance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import replace
 
-from glutemed.core.findings import GaitFault
+from glutemed.core.dosing import clamp, estimate_minutes, prescribe
+from glutemed.core.gait_answers import (
+    CueConflict,
+    CueRule,
+    GaitAnswer,
+    RunningCue,
+    answering_ids,
+    fault_ids,
+    gait_answers,
+    gap_notes,
+    running_cues,
+)
+from glutemed.core.pre_run import CatalogueEntry, PreRunStage, RoutineItemView, routine_by_phase
+from glutemed.core.program_types import (
+    ALWAYS_AT_HAND,
+    Avoided,
+    AvoidRule,
+    ConditionView,
+    DoseView,
+    ExerciseView,
+    Phase,
+    Prescription,
+    Program,
+    ProgrammingRules,
+    ProgramRequest,
+)
 
-ALWAYS_AT_HAND = frozenset({"none", "mat", "wall", "chair"})
-
-
-@dataclass(frozen=True)
-class DoseView:
-    sets: int
-    sets_range: tuple[int, int]
-    per_side: bool
-    rest_s: int
-    sessions_per_week: int
-    sessions_per_week_range: tuple[int, int]
-    reps: int | None = None
-    reps_range: tuple[int, int] | None = None
-    hold_s: int | None = None
-    hold_s_range: tuple[int, int] | None = None
-    tempo: str | None = None
-
-
-@dataclass(frozen=True)
-class ExerciseView:
-    id: str
-    name: str
-    stage: str
-    equipment: tuple[str, ...]
-    dose: DoseView
-    load_tags: tuple[str, ...] = ()
-    avoid_for: tuple[str, ...] = ()  # condition ids with a caution at level "avoid"
-    gmed_emg_pct: float | None = None
-    gmed_emg_ref: str | None = None
-    tfl_index: float | None = None
-    tfl_ref: str | None = None
-    sources: tuple[str, ...] = ()
-
-    @property
-    def isometric(self) -> bool:
-        return self.dose.hold_s is not None
-
-
-@dataclass(frozen=True)
-class ConditionView:
-    id: str
-    avoid_load_tags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AvoidRule:
-    finding: str
-    load_tags: tuple[str, ...]
-    reason: str
-    refs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CueRule:
-    id: str
-    faults: tuple[str, ...]
-    cue: str
-    refs: tuple[str, ...]
-    cadence_increase_pct: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True)
-class ProgrammingRules:
-    avoid: tuple[AvoidRule, ...]
-    cues: tuple[CueRule, ...]
-    isometric_first_findings: tuple[str, ...]
-    isometric_first_reason: str
-    isometric_first_refs: tuple[str, ...]
-    strength_reps: tuple[int, int]
-    strength_sessions_per_week: tuple[int, int]
-    strength_refs: tuple[str, ...]
-    activation_refs: tuple[str, ...]
-    stage_order_refs: tuple[str, ...]
-    max_exercises_per_phase: int
-    seconds_per_rep: float  # planning estimate for fitting minutes, not evidence
-
-
-@dataclass(frozen=True)
-class RoutineItemView:
-    exercise_id: str
-    dose: str
-    why: str
-
-
-@dataclass(frozen=True)
-class ProgramRequest:
-    conditions: tuple[str, ...]  # suspected or diagnosed condition ids
-    findings: tuple[str, ...]  # ids of findings that are present
-    gait_faults: tuple[str, ...]
-    equipment: tuple[str, ...]
-    sessions_per_week: int
-    minutes_per_session: float
-    cadence_spm: float | None = None
-    gait: tuple[GaitFault, ...] = ()  # the analyzer's flagged and borderline faults, per leg
-
-
-@dataclass(frozen=True)
-class Prescription:
-    exercise_id: str
-    name: str
-    sets: int
-    per_side: bool
-    rest_s: int
-    sessions_per_week: int
-    minutes: float
-    why: str
-    refs: tuple[str, ...]
-    reps: int | None = None
-    hold_s: int | None = None
-    tempo: str | None = None
-
-
-@dataclass(frozen=True)
-class Phase:
-    id: str
-    name: str
-    stages: tuple[str, ...]
-    exercises: tuple[Prescription, ...]
-    why: str
-    refs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Avoided:
-    exercise_id: str
-    reason: str
-    refs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunningCue:
-    id: str
-    faults: tuple[str, ...]
-    cue: str
-    why: str
-    refs: tuple[str, ...]
-    target_cadence_spm: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True)
-class Program:
-    phases: tuple[Phase, ...]
-    pre_run: tuple[RoutineItemView, ...]
-    running_cues: tuple[RunningCue, ...]
-    avoided: tuple[Avoided, ...]
-    avoid_tags: tuple[str, ...]
-    calendar: tuple[tuple[str, ...], ...]  # Monday..Sunday, what to do that day
-    notes: tuple[str, ...] = field(default=())
-
+# Re-exported: callers build programs from this module alone.
+__all__ = [
+    "AvoidRule",
+    "Avoided",
+    "ConditionView",
+    "CueConflict",
+    "CueRule",
+    "DoseView",
+    "ExerciseView",
+    "GaitAnswer",
+    "Phase",
+    "PreRunStage",
+    "Prescription",
+    "Program",
+    "ProgramRequest",
+    "ProgrammingRules",
+    "RoutineItemView",
+    "RunningCue",
+    "build_program",
+    "clamp",
+    "estimate_minutes",
+    "prescribe",
+]
 
 PHASES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("release-stretch", "Release and stretch", ("release", "stretch"), "quieten the muscles that inhibit it"),
@@ -188,10 +88,6 @@ WEEK_PATTERNS: dict[int, tuple[int, ...]] = {
     6: (0, 1, 2, 3, 4, 5),
     7: (0, 1, 2, 3, 4, 5, 6),
 }
-
-
-def clamp(value: int, bounds: tuple[int, int]) -> int:
-    return max(bounds[0], min(bounds[1], value))
 
 
 # --------------------------------------------------------------------------------------- exclusion
@@ -241,78 +137,6 @@ def rank_key(ex: ExerciseView) -> tuple[float, float, str]:
     return (-emg, -tfl, ex.id)
 
 
-# ------------------------------------------------------------------------------------------- doses
-
-
-def _seconds_per_rep(dose: DoseView, fallback: float) -> float:
-    if dose.tempo:
-        return float(sum(int(part) for part in dose.tempo.split("-"))) or fallback
-    return fallback
-
-
-def estimate_minutes(
-    dose: DoseView, *, sets: int, reps: int | None, hold_s: int | None, sec_per_rep: float
-) -> float:
-    sides = 2 if dose.per_side else 1
-    work_s = hold_s if hold_s is not None else (reps or 0) * _seconds_per_rep(dose, sec_per_rep)
-    bouts = sets * sides
-    return (bouts * work_s + max(bouts - 1, 0) * dose.rest_s) / 60.0
-
-
-def prescribe(
-    ex: ExerciseView, phase_id: str, request: ProgramRequest, rules: ProgrammingRules
-) -> Prescription:
-    """A dose for this phase, always inside the exercise's own ranges."""
-    dose = ex.dose
-    sets = dose.sets
-    reps = dose.reps
-    hold_s = dose.hold_s
-    sessions = clamp(min(request.sessions_per_week, dose.sessions_per_week), dose.sessions_per_week_range)
-    refs = list(ex.sources)
-    if phase_id == "activation" and reps is not None and dose.reps_range is not None:
-        reps = dose.reps_range[1]
-        why_dose = "activation dose: light resistance, the top of the rep range"
-        refs += rules.activation_refs
-    elif phase_id in {"isolated-strength", "compound-stabiliser", "maintenance"} and reps is not None:
-        assert dose.reps_range is not None
-        reps = clamp(rules.strength_reps[0], dose.reps_range)
-        low, high = rules.strength_sessions_per_week
-        sessions = clamp(clamp(request.sessions_per_week, (low, high)), dose.sessions_per_week_range)
-        why_dose = (
-            f"strength dose: {rules.strength_reps[0]}-{rules.strength_reps[1]} reps taken near fatigue, "
-            f"{low}-{high} sessions a week"
-        )
-        refs += rules.strength_refs
-    else:
-        why_dose = "the catalogue's default dose"
-    if phase_id == "maintenance":
-        sessions = dose.sessions_per_week_range[0]
-        why_dose += "; maintenance keeps the lowest frequency of the exercise's range"
-    emg = (
-        f"{ex.gmed_emg_pct:g}% MVIC ({ex.gmed_emg_ref})"
-        if ex.gmed_emg_pct is not None
-        else "no measured value, so ranked after measured exercises"
-    )
-    tfl = f"gluteal-to-TFL index {ex.tfl_index:g} ({ex.tfl_ref})" if ex.tfl_index is not None else ""
-    measured = ", ".join(part for part in (emg, tfl) if part)
-    refs += [r for r in (ex.gmed_emg_ref, ex.tfl_ref) if r]
-    minutes = estimate_minutes(dose, sets=sets, reps=reps, hold_s=hold_s, sec_per_rep=rules.seconds_per_rep)
-    return Prescription(
-        exercise_id=ex.id,
-        name=ex.name,
-        sets=sets,
-        reps=reps,
-        hold_s=hold_s,
-        per_side=dose.per_side,
-        rest_s=dose.rest_s,
-        sessions_per_week=sessions,
-        tempo=dose.tempo,
-        minutes=round(minutes, 1),
-        why=f"Ranked by gluteus medius activation: {measured}. {why_dose[0].upper()}{why_dose[1:]}.",
-        refs=tuple(dict.fromkeys(refs)),
-    )
-
-
 # ------------------------------------------------------------------------------------------- build
 
 
@@ -333,34 +157,18 @@ def _fill_phase(
 
 
 def _phase_candidates(
-    stages: tuple[str, ...], safe: list[ExerciseView], isometric_only: bool
+    stages: tuple[str, ...], safe: list[ExerciseView], isometric_only: bool, first: tuple[str, ...] = ()
 ) -> list[ExerciseView]:
-    pool = sorted((ex for ex in safe if ex.stage in stages), key=rank_key)
+    """Safe exercises of these stages, best first; ids in ``first`` (they answer a gait fault) lead."""
+    order = {ident: index for index, ident in enumerate(first)}
+    pool = sorted(
+        (ex for ex in safe if ex.stage in stages),
+        key=lambda ex: (order.get(ex.id, len(order)), *rank_key(ex)),
+    )
     if isometric_only:
         holds = [ex for ex in pool if ex.isometric]
         return holds or pool
     return pool
-
-
-def running_cues(request: ProgramRequest, rules: ProgrammingRules) -> tuple[RunningCue, ...]:
-    cues: list[RunningCue] = []
-    for rule in rules.cues:
-        hit = [fault for fault in rule.faults if fault in request.gait_faults]
-        if not hit:
-            continue
-        target = None
-        if rule.cadence_increase_pct is not None and request.cadence_spm is not None:
-            low, high = rule.cadence_increase_pct
-            target = (
-                round(request.cadence_spm * (1 + low / 100)),
-                round(request.cadence_spm * (1 + high / 100)),
-            )
-        cue = rule.cue
-        if target is not None:
-            cue += f" Target: {target[0]:g}-{target[1]:g} steps/min from {request.cadence_spm:g}."
-        why = f"The gait shows {', '.join(hit)}."
-        cues.append(RunningCue(rule.id, tuple(hit), cue, why, rule.refs, target))
-    return tuple(cues)
 
 
 def weekly_calendar(sessions_per_week: int, first_phase: str, has_runs: bool) -> tuple[tuple[str, ...], ...]:
@@ -375,15 +183,17 @@ def weekly_calendar(sessions_per_week: int, first_phase: str, has_runs: bool) ->
     return tuple(tuple(entries) for entries in days)
 
 
-def build_program(
-    exercises: list[ExerciseView],
-    conditions: dict[str, ConditionView],
-    routine: tuple[RoutineItemView, ...],
-    request: ProgramRequest,
-    rules: ProgrammingRules,
-) -> Program:
-    """Phases in the staged order with safe, ranked exercises; the pre-run routine; cues and calendar."""
-    avoid_tags = avoid_tags_for(request, conditions, rules)
+# ------------------------------------------------------------------------------------------- build
+
+
+def not_ruled_out(request: ProgramRequest, rules: ProgrammingRules) -> tuple[str, ...]:
+    """Undetermined findings whose precautions apply anyway (e.g. gluteal tendinopathy not ruled out)."""
+    return tuple(f for f in request.undetermined if f in rules.not_ruled_out and f not in request.findings)
+
+
+def _split_safe(
+    exercises: list[ExerciseView], request: ProgramRequest, avoid_tags: set[str], rules: ProgrammingRules
+) -> tuple[list[ExerciseView], list[Avoided]]:
     safe: list[ExerciseView] = []
     avoided: list[Avoided] = []
     for ex in exercises:
@@ -392,15 +202,21 @@ def build_program(
             avoided.append(reason)
         elif has_equipment(ex, request.equipment):
             safe.append(ex)
+    return safe, sorted(avoided, key=lambda a: a.exercise_id)
+
+
+def _phases(
+    safe: list[ExerciseView], request: ProgramRequest, rules: ProgrammingRules, notes: list[str]
+) -> list[Phase]:
     isometric_first = any(f in request.findings for f in rules.isometric_first_findings)
-    notes: list[str] = []
+    first = answering_ids(fault_ids(request.gait_faults, request.gait), rules.cues)
     phases: list[Phase] = []
     for phase_id, name, stages, goal in PHASES:
         if isometric_first and phase_id == "release-stretch":
             notes.append(f"No release/stretch phase: {rules.isometric_first_reason}")
             continue
         holds_only = isometric_first and phase_id == "activation"
-        items = _fill_phase(_phase_candidates(stages, safe, holds_only), phase_id, request, rules)
+        items = _fill_phase(_phase_candidates(stages, safe, holds_only, first), phase_id, request, rules)
         if not items:
             notes.append(f"Phase '{name}': no safe exercise fits the equipment at hand.")
             continue
@@ -409,9 +225,13 @@ def build_program(
         if holds_only:
             why += f" Isometric holds first: {rules.isometric_first_reason}"
             refs = (*refs, *rules.isometric_first_refs)
+        answering = [p.name for p in items if p.exercise_id in first]
+        if answering:
+            why += f" Chosen first because they answer a gait fault: {', '.join(answering)}."
         phases.append(Phase(phase_id, name, stages, tuple(items), why, refs))
+    by_id = {ex.id: ex for ex in safe}
     maintenance = [
-        prescribe(next(ex for ex in safe if ex.id == item.exercise_id), "maintenance", request, rules)
+        prescribe(by_id[item.exercise_id], "maintenance", request, rules)
         for phase in phases
         if phase.id in {"isolated-strength", "compound-stabiliser"}
         for item in phase.exercises[:1]
@@ -421,20 +241,101 @@ def build_program(
         phases.append(
             Phase("maintenance", "Maintenance", (), tuple(maintenance), why, rules.stage_order_refs)
         )
-    safe_ids = {ex.id for ex in safe}
-    pre_run = tuple(item for item in routine if item.exercise_id in safe_ids)
-    left_out = [item.exercise_id for item in routine if item.exercise_id not in safe_ids]
-    if left_out:
+    return phases
+
+
+def _catalogue_entry(ex: ExerciseView) -> CatalogueEntry:
+    d = ex.dose
+    amount = f"{d.reps} repetitions" if d.reps is not None else f"{d.hold_s} s hold"
+    dose = f"{d.sets} x {amount}" + (" on each side" if d.per_side else "")
+    return CatalogueEntry(ex.id, ex.name, ex.stage, dose, ex.regressions, ex.progressions)
+
+
+def _pre_run(
+    routine: tuple[RoutineItemView, ...],
+    phases: list[Phase],
+    exercises: list[ExerciseView],
+    safe: list[ExerciseView],
+    avoided: list[Avoided],
+) -> tuple[PreRunStage, ...]:
+    catalogue = {ex.id: _catalogue_entry(ex) for ex in exercises}
+    ranked = tuple(ex.id for ex in sorted(safe, key=rank_key))
+    steps = tuple((p.id, p.name, p.stages) for p in phases) or (("none", "No phase", ("activation",)),)
+    return routine_by_phase(
+        routine,
+        steps,
+        catalogue=catalogue,
+        safe={ex.id for ex in safe},
+        avoided={a.exercise_id: a.reason for a in avoided},
+        ranked=ranked,
+    )
+
+
+def _routine_notes(stages: tuple[PreRunStage, ...]) -> list[str]:
+    if not stages:
+        return []
+    first = stages[0]
+    notes = [f"Pre-run routine now: {change.exercise_id} {change.reason}." for change in first.changes]
+    grows = [s for prev, s in itertools.pairwise(stages) if s.items != prev.items]
+    if grows:
         notes.append(
-            f"Pre-run routine without {', '.join(left_out)} (unsafe for this runner or no equipment)."
+            "The pre-run routine grows as phases close: "
+            + "; ".join(f"from {s.phase_name}: {', '.join(i.exercise_id for i in s.items)}" for s in grows)
+            + "."
         )
+    return notes
+
+
+def _precautions(request: ProgramRequest, rules: ProgrammingRules) -> tuple[str, ...]:
+    open_ = not_ruled_out(request, rules)
+    if not open_:
+        return ()
+    return (
+        f"{', '.join(open_)} not ruled out: {rules.not_ruled_out_note} "
+        f"(refs: {', '.join(rules.not_ruled_out_refs)})",
+    )
+
+
+def build_program(
+    exercises: list[ExerciseView],
+    conditions: dict[str, ConditionView],
+    routine: tuple[RoutineItemView, ...],
+    request: ProgramRequest,
+    rules: ProgrammingRules,
+) -> Program:
+    """Phases in the staged order with safe, ranked exercises; the pre-run routine; cues, gait answers, calendar.
+
+    A finding listed in ``rules.not_ruled_out`` counts as present for the avoid rules and the isometric start
+    while it is undetermined: what is withheld once it is present is withheld until it is ruled out.
+    """
+    precautions = _precautions(request, rules)
+    request = replace(request, findings=(*request.findings, *not_ruled_out(request, rules)))
+    avoid_tags = avoid_tags_for(request, conditions, rules)
+    safe, avoided = _split_safe(exercises, request, avoid_tags, rules)
+    notes: list[str] = list(precautions)
+    phases = _phases(safe, request, rules, notes)
+    by_phase = _pre_run(routine, phases, exercises, safe, avoided)
+    notes.extend(_routine_notes(by_phase))
+    faults = fault_ids(request.gait_faults, request.gait)
+    cues, cue_notes = running_cues(faults, request.cadence_spm, rules.cues, rules.cue_conflicts)
+    notes.extend(cue_notes)
+    notes.extend(gap_notes(request.gait_gaps))
+    where: dict[str, str] = {}
+    for phase in phases:
+        for item in phase.exercises:
+            where.setdefault(item.exercise_id, f"{item.name} ({phase.name} phase)")
+    pre_run = by_phase[0].items if by_phase else ()
     first = phases[0].name if phases else "none"
     return Program(
         phases=tuple(phases),
         pre_run=pre_run,
-        running_cues=running_cues(request, rules),
-        avoided=tuple(sorted(avoided, key=lambda a: a.exercise_id)),
+        running_cues=cues,
+        avoided=tuple(avoided),
         avoid_tags=tuple(sorted(avoid_tags)),
         calendar=weekly_calendar(request.sessions_per_week, first, bool(pre_run)),
         notes=tuple(notes),
+        pre_run_by_phase=by_phase,
+        gait_answers=gait_answers(request.gait, cues, rules.cues, where),
+        gait_gaps=request.gait_gaps,
+        precautions=precautions,
     )

@@ -615,9 +615,33 @@ class RiskFactor(Strict):
     refs: list[RefKey] = Field(min_length=1)
 
 
+# A fact a red flag can need: ``answer:<field of the intake's red_flags>`` or ``pain:<pain region>``.
+RedFlagFact = Annotated[str, StringConstraints(pattern=r"^(answer:[a-z_]+|pain:[a-z0-9-]+)$")]
+Urgency = Literal["emergency", "same-day", "within-days", "before-training"]
+
+
 class RedFlag(Strict):
+    """A red flag, when it is raised (``needs`` and the age limits, all data) and how the referral reads."""
+
     id: Id
     name: Text
     description: Text
     why_refer: Text
+    # Every inner list must hold; an inner list holds when any of its facts is true.
+    needs: list[list[RedFlagFact]] = Field(min_length=1)
+    age_over_years: float | None = Field(default=None, ge=0, le=120)
+    age_under_years: float | None = Field(default=None, ge=0, le=120)
+    age_basis: Text | None = None  # where an age limit comes from (a source, or "glutemed's own default")
+    urgency: Urgency
+    bring: list[Text] = Field(min_length=1)  # what to take to the appointment
     refs: list[RefKey] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _age_needs_basis(self) -> Self:
+        has_age = self.age_over_years is not None or self.age_under_years is not None
+        if has_age and not self.age_basis:
+            raise ValueError(f"red flag {self.id}: an age limit needs age_basis (its source)")
+        for group in self.needs:
+            if not group:
+                raise ValueError(f"red flag {self.id}: an empty group in needs")
+        return self

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from glutemed.core.clinical_scoring import ScoringThresholds
 from glutemed.core.findings import GAIT_FAULTS, SIGNS, FindingRule, SignParams
-from glutemed.core.programming import AvoidRule, CueRule, ProgrammingRules
+from glutemed.core.programming import AvoidRule, CueConflict, CueRule, ProgrammingRules
 from glutemed.core.progression import LadderStep, ProgressionRules
 from glutemed.knowledge.models import EvidenceStrength, Id, LoadTag, RefKey, Text, Verification
 
@@ -96,6 +96,37 @@ class CueRuleModel(_Strict):
     faults: list[Id] = Field(min_length=1)
     cue: Text
     cadence_increase_pct: tuple[float, float] | None = None
+    drills: list[Id] = []  # running drills (exercise ids) that practise the cue
+    exercises: list[Id] = []  # exercise ids that train what the fault lacks
+    answer: Text | None = None  # what the program does about the fault, in plain words
+    refs: list[RefKey] = Field(min_length=1)
+    verification: Verification
+
+
+class CueConflictModel(_Strict):
+    """Two cues that pull against each other when their faults come together: one wins or a combined cue."""
+
+    cues: tuple[Id, Id]
+    keep: Id | None = None
+    combined_cue: Text | None = None
+    reason: Text
+    refs: list[RefKey] = Field(min_length=1)
+    verification: Verification
+
+    @model_validator(mode="after")
+    def _one_resolution(self) -> CueConflictModel:
+        if (self.keep is None) == (self.combined_cue is None):
+            raise ValueError(f"cue conflict {self.cues}: give exactly one of keep or combined_cue")
+        if self.keep is not None and self.keep not in self.cues:
+            raise ValueError(f"cue conflict {self.cues}: keep '{self.keep}' is not one of the two cues")
+        return self
+
+
+class NotRuledOutModel(_Strict):
+    """Findings whose avoid rules and isometric start apply while they are undetermined, not only present."""
+
+    findings: list[Id] = Field(min_length=1)
+    note: Text
     refs: list[RefKey] = Field(min_length=1)
     verification: Verification
 
@@ -120,6 +151,8 @@ class ProgramRulesModel(_Strict):
     stage_order_refs: list[RefKey] = Field(min_length=1)
     max_exercises_per_phase: int = Field(ge=1, le=8)
     seconds_per_rep_planning: float = Field(gt=0, le=10)  # a planning estimate, not evidence
+    not_ruled_out: NotRuledOutModel | None = None
+    cue_conflicts: list[CueConflictModel] = []
 
 
 class FindingsFile(_Strict):
@@ -205,7 +238,17 @@ class Rules(_Strict):
                 for a in p.avoid
             ),
             cues=tuple(
-                CueRule(c.id, tuple(c.faults), c.cue, tuple(c.refs), c.cadence_increase_pct) for c in p.cues
+                CueRule(
+                    c.id,
+                    tuple(c.faults),
+                    c.cue,
+                    tuple(c.refs),
+                    c.cadence_increase_pct,
+                    drills=tuple(c.drills),
+                    exercises=tuple(c.exercises),
+                    answer=c.answer or "",
+                )
+                for c in p.cues
             ),
             isometric_first_findings=tuple(p.isometric_first_findings),
             isometric_first_reason=p.isometric_first_reason,
@@ -217,6 +260,13 @@ class Rules(_Strict):
             stage_order_refs=tuple(p.stage_order_refs),
             max_exercises_per_phase=p.max_exercises_per_phase,
             seconds_per_rep=p.seconds_per_rep_planning,
+            not_ruled_out=tuple(p.not_ruled_out.findings) if p.not_ruled_out else (),
+            not_ruled_out_note=p.not_ruled_out.note if p.not_ruled_out else "",
+            not_ruled_out_refs=tuple(p.not_ruled_out.refs) if p.not_ruled_out else (),
+            cue_conflicts=tuple(
+                CueConflict(c.cues, c.reason, tuple(c.refs), c.keep, c.combined_cue)
+                for c in p.cue_conflicts
+            ),
         )
 
     def progression_rules(self) -> ProgressionRules:
@@ -272,6 +322,17 @@ def check_rules(rules: Rules, kb: KnowledgeBase | None = None) -> list[str]:
         problems.extend(
             f"program/cues/{cue.id}: unknown gait fault '{f}'" for f in cue.faults if f not in GAIT_FAULTS
         )
+    cue_ids = {cue.id for cue in program.cues}
+    for conflict in program.cue_conflicts:
+        problems.extend(
+            f"program/cue_conflicts: unknown cue '{c}'" for c in conflict.cues if c not in cue_ids
+        )
+    if program.not_ruled_out is not None:
+        problems.extend(
+            f"program/not_ruled_out: unknown finding '{f}'"
+            for f in program.not_ruled_out.findings
+            if f not in finding_ids
+        )
     if kb is None:
         return problems
     problems.extend(
@@ -282,6 +343,12 @@ def check_rules(rules: Rules, kb: KnowledgeBase | None = None) -> list[str]:
     for rule in rules.findings.findings:
         problems.extend(
             f"findings/{rule.id}: unknown condition '{c}'" for c in rule.points_to if c not in kb.conditions
+        )
+    for cue in program.cues:
+        problems.extend(
+            f"program/cues/{cue.id}: unknown exercise '{e}'"
+            for e in (*cue.drills, *cue.exercises)
+            if e not in kb.exercises
         )
     for ladder in rules.progression.ladders:
         if ladder.exercise not in kb.exercises:

@@ -8,6 +8,7 @@ Like the gait report it is built from f-strings, and every piece of text goes th
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,6 +101,12 @@ def _weak(f: Finding) -> str:
     return "".join(parts)
 
 
+def _precautions(program: Program) -> str:
+    if not program.precautions:
+        return ""
+    return f'<h2>Safety first</h2><div class="avoid">{_list(program.precautions)}</div>'
+
+
 def _exercise(p: Prescription, kb: KnowledgeBase) -> str:
     ex = kb.exercises.get(p.exercise_id)
     steps = _list(ex.instructions, "ol") if ex else ""
@@ -139,13 +146,70 @@ def _pre_run(program: Program, kb: KnowledgeBase) -> str:
     )
     purpose = f"<p>{_e(routine.purpose)}</p>" if routine else ""
     refs = "; ".join(_citations(routine.sources, kb)) if routine else ""
+    first = program.pre_run_by_phase[0] if program.pre_run_by_phase else None
+    changes = (
+        _list(f"{_exercise_name(kb, c.exercise_id)}: {c.reason}" for c in first.changes) if first else ""
+    )
     return (
         "<h2>Before every run</h2>"
         + purpose
+        + (f"<p>For now (up to stage {_e(first.max_stage)}):</p>" if first else "")
         + "<table><tr><th>Exercise</th><th>Dose</th><th>Why</th></tr>"
         + rows
         + "</table>"
+        + (f'<p class="note">Changed from the full routine for you:</p>{changes}' if changes else "")
+        + _pre_run_growth(program, kb)
         + (f'<p class="note">Source: {_e(refs)}</p>' if refs else "")
+    )
+
+
+def _pre_run_growth(program: Program, kb: KnowledgeBase) -> str:
+    stages = program.pre_run_by_phase
+    rows = [
+        f"<tr><td>{_e(cur.phase_name)}</td>"
+        f"<td>{_e(', '.join(_exercise_name(kb, i.exercise_id) for i in cur.items))}</td></tr>"
+        for prev, cur in itertools.pairwise(stages)
+        if cur.items != prev.items
+    ]
+    if not rows:
+        return ""
+    return (
+        "<p>The routine grows as phases close. Once you reach each phase, use:</p>"
+        "<table><tr><th>From the phase</th><th>Pre-run routine</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _value(value: float | None, unit: str) -> str:
+    return "not measured" if value is None else f"{value:.1f} {unit}"
+
+
+def _gait(program: Program, kb: KnowledgeBase) -> str:
+    if not program.gait_answers and not program.gait_gaps:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(a.name)}</td><td>{_e(a.side)}</td><td>{_e(a.verdict)}</td>"
+        f"<td>{_e(_value(a.value, a.unit))}</td><td>{_e(a.normal_band)}</td>"
+        f"<td>{_e(a.what_the_program_does)}</td></tr>"
+        for a in program.gait_answers
+    )
+    table = (
+        "<table><tr><th>Fault</th><th>Leg</th><th>Verdict</th><th>Your value</th><th>Normal band</th>"
+        f"<th>What the program does</th></tr>{rows}</table>"
+        if rows
+        else ""
+    )
+    refs = _citations((r for a in program.gait_answers for r in a.refs), kb)
+    gaps = _list(f"{g.name}: not judged ({g.reason}). {g.advice}" for g in program.gait_gaps)
+    return (
+        "<h2>What your running video found, and the answer</h2>"
+        + table
+        + (f'<div class="note"><strong>References</strong>{_list(refs)}</div>' if refs else "")
+        + (
+            "<h3>Not judged from the video</h3><p>These are gaps, not normal results. To judge them next "
+            f"time:</p>{gaps}"
+            if gaps
+            else ""
+        )
     )
 
 
@@ -195,7 +259,9 @@ def render_program_handout(program: Program, assessment: AssessmentResult, kb: K
         "log each session and <code>glutemed progress</code> says when to progress, hold or regress and when "
         "a phase is done and a re-test is due.</p>"
         + _findings(assessment)
+        + _precautions(program)
         + "".join(_phase(i, phase, kb) for i, phase in enumerate(program.phases, start=1))
+        + _gait(program, kb)
         + _pre_run(program, kb)
         + _running_cues(program, kb)
         + _avoided(program, kb)

@@ -77,12 +77,35 @@ class SymptomsIn(_Strict):
 
 
 class RedFlagsIn(_Strict):
+    """Yes/no answers; which of them (with age and the pain map) raise a red flag is in red_flags.yaml."""
+
     night_pain_unrelated_to_position: bool = False
     unexplained_weight_loss: bool = False
     fever: bool = False
     trauma: bool = False
     numbness_or_weakness: bool = False
     bladder_or_bowel_change: bool = False
+    history_of_cancer: bool = False
+    systemic_corticosteroids: bool = False
+    immunosuppression: bool = False
+    groin_pain_on_loading: bool = False
+    missed_periods: bool = False
+    low_energy_availability: bool = False
+
+
+def red_flag_rules() -> tuple[core.RedFlagRuleView, ...]:
+    """The bundled red-flag rules (red_flags.yaml) as the plain views core evaluates."""
+    from glutemed.knowledge.loader import knowledge_base
+
+    return tuple(
+        core.RedFlagRuleView(
+            id=flag.id,
+            needs=tuple(tuple(group) for group in flag.needs),
+            age_over_years=flag.age_over_years,
+            age_under_years=flag.age_under_years,
+        )
+        for flag in knowledge_base().red_flags.values()
+    )
 
 
 class AvailabilityIn(_Strict):
@@ -193,7 +216,7 @@ class IntakeIn(_Strict):
     red_flags: RedFlagsIn = RedFlagsIn()
     tests: TestsIn | None = None
 
-    def to_core(self) -> core.Intake:
+    def _to_core_answers(self) -> core.Intake:
         s = self.symptoms
         return core.Intake(
             name=self.name,
@@ -226,6 +249,10 @@ class IntakeIn(_Strict):
             goals=tuple(self.goals),
             red_flags=core.RedFlagAnswers(**self.red_flags.model_dump()),
         )
+
+    def to_core(self) -> core.Intake:
+        """The core intake with its red flags raised by the knowledge base's rules."""
+        return core.with_red_flags(self._to_core_answers(), red_flag_rules())
 
 
 class SetIn(_Strict):

@@ -18,7 +18,7 @@ from glutemed.core.programming import (
 )
 from glutemed.core.progression import Decision, SessionLog, Target, decide_session, phase_ready
 from glutemed.knowledge.loader import KnowledgeBase
-from glutemed.knowledge.models import CautionLevel, Exercise
+from glutemed.knowledge.models import CautionLevel, Exercise, RedFlag
 from glutemed.knowledge.rules import Rules
 from glutemed.services.assessment import AssessmentResult, citations
 
@@ -56,6 +56,8 @@ def exercise_view(ex: Exercise) -> ExerciseView:
         tfl_index=tfl.value if tfl else None,
         tfl_ref=tfl.ref if tfl else None,
         sources=tuple(ex.sources),
+        regressions=tuple(ex.regressions),
+        progressions=tuple(ex.progressions),
     )
 
 
@@ -86,6 +88,8 @@ def program_request(result: AssessmentResult) -> ProgramRequest:
         minutes_per_session=intake.availability.minutes_per_session,
         cadence_spm=gait.cadence_spm if gait else None,
         gait=gait.faults if gait else (),
+        undetermined=tuple(f.id for f in result.report.findings if f.status == "undetermined"),
+        gait_gaps=gait.not_judged if gait else (),
     )
 
 
@@ -111,6 +115,9 @@ def program_to_json(program: Program, kb: KnowledgeBase, rules: Rules) -> dict[s
             item["citations"] = citations(item["refs"], kb)
     for cue in data["running_cues"]:
         cue["citations"] = citations(cue["refs"], kb)
+    for answer in data["gait_answers"]:
+        answer["citations"] = citations(answer["refs"], kb)
+    data["stopped"] = False
     data["calendar"] = [
         {"day": day, "do": list(items)}
         for day, items in zip(
@@ -118,6 +125,53 @@ def program_to_json(program: Program, kb: KnowledgeBase, rules: Rules) -> dict[s
         )
     ]
     return data
+
+
+def referral_flags(result: AssessmentResult, kb: KnowledgeBase) -> list[RedFlag]:
+    """The knowledge base's red flags behind a stopped assessment.
+
+    ``report.red_flags`` holds red-flag ids when the intake's rules ran, or the raw "yes" answers when they did
+    not; an answer is resolved to every red flag that needs it.
+    """
+    out: dict[str, RedFlag] = {}
+    for name in result.report.red_flags:
+        if name in kb.red_flags:
+            out[name] = kb.red_flags[name]
+            continue
+        for flag in kb.red_flags.values():
+            if any(f"answer:{name}" in group for group in flag.needs):
+                out.setdefault(flag.id, flag)
+    return list(out.values())
+
+
+URGENCY_WORDS = {
+    "emergency": "Emergency: go to an emergency department now.",
+    "same-day": "Today: see a doctor today (urgent care or your doctor's same-day service).",
+    "within-days": "Within a few days: book an appointment with a doctor.",
+    "before-training": "Before training again: see a doctor or physiotherapist.",
+}
+
+
+def referral_to_json(result: AssessmentResult, kb: KnowledgeBase) -> dict[str, Any]:
+    """The referral a stopped program gives instead: each red flag, why, how urgently, what to bring."""
+    flags = referral_flags(result, kb)
+    return {
+        "stopped": True,
+        "message": result.report.message,
+        "red_flags": list(result.report.red_flags),
+        "referral": [
+            {
+                "id": flag.id,
+                "name": flag.name,
+                "why_refer": flag.why_refer,
+                "urgency": flag.urgency,
+                "urgency_words": URGENCY_WORDS[flag.urgency],
+                "bring": list(flag.bring),
+                "citations": citations(flag.refs, kb),
+            }
+            for flag in flags
+        ],
+    }
 
 
 def _ics_text(text: str) -> str:
