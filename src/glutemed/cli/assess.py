@@ -82,6 +82,7 @@ def _run_assessment(
             gait=gait_data,
             load=load_data,
             gait_source=str(gait),
+            load_source=str(load),
         )
     except ContractError as exc:
         fail(str(exc))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from glutemed.core.clinical_scoring import TestScore
 from glutemed.core.intake import Intake
@@ -357,35 +357,3 @@ def evaluate_findings(rules: tuple[FindingRule, ...], ctx: SignContext) -> Findi
         return FindingsReport(stopped=True, red_flags=flags, message=SEE_A_CLINICIAN, findings=())
     findings = tuple(evaluate_rule(rule, ctx) for rule in rules)
     return FindingsReport(stopped=False, red_flags=(), message=None, findings=findings)
-
-
-# -------------------------------------------------------------------------------------- load from dicts
-
-
-def numbers_under(node: Any, keys: frozenset[str]) -> list[float]:
-    """Every number stored under one of ``keys`` anywhere in a JSON-like tree."""
-    found: list[float] = []
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key in keys and isinstance(value, int | float) and not isinstance(value, bool):
-                found.append(float(value))
-            else:
-                found.extend(numbers_under(value, keys))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            found.extend(numbers_under(item, keys))
-    return found
-
-
-SESSION_KEYS = frozenset({"pct_of_longest_30d", "session_pct_of_longest", "distance_pct_of_longest_30d"})
-WEEKLY_KEYS = frozenset({"weekly_increase_pct", "weekly_change_pct", "week_over_week_pct"})
-
-
-def load_evidence_from_dict(data: Mapping[str, Any]) -> LoadEvidence:
-    """Read the largest session spike and weekly increase from a training-load result, whatever its nesting."""
-    sessions = numbers_under(data, SESSION_KEYS)
-    weekly = numbers_under(data, WEEKLY_KEYS)
-    return LoadEvidence(
-        max_session_pct_of_longest=max(sessions, default=None),
-        max_weekly_increase_pct=max(weekly, default=None),
-    )

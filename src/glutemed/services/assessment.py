@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from glutemed.contracts.gait_result import read_gait_result
+from glutemed.contracts.load_result import read_load_result
 from glutemed.core.clinical_scoring import NormEquationView, TestResults, TestScore, score_all
 from glutemed.core.findings import (
     FindingsReport,
@@ -16,7 +17,6 @@ from glutemed.core.findings import (
     SignContext,
     evaluate_findings,
     gait_findings,
-    load_evidence_from_dict,
 )
 from glutemed.core.intake import Intake
 from glutemed.knowledge.loader import KnowledgeBase
@@ -52,6 +52,15 @@ def read_gait(data: Mapping[str, Any], kb: KnowledgeBase, *, source: str = "gait
     return gait_evidence(read_gait_result(data, source), kb)
 
 
+def read_load(data: Mapping[str, Any], *, source: str = "load result") -> LoadEvidence:
+    """The load command's own judgement from a ``glutemed.load/v1`` result; nothing is re-derived here."""
+    judgement = read_load_result(data, source).judgement
+    return LoadEvidence(
+        max_session_pct_of_longest=judgement.max_session_pct_of_longest,
+        max_weekly_increase_pct=judgement.max_weekly_increase_pct,
+    )
+
+
 def _conditions(
     intake: Intake, report: FindingsReport, kb: KnowledgeBase
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -81,6 +90,7 @@ def assess(
     gait: Mapping[str, Any] | None = None,
     load: Mapping[str, Any] | None = None,
     gait_source: str = "gait result",
+    load_source: str = "load result",
 ) -> AssessmentResult:
     notes: list[str] = []
     norm = norm_equation(kb)
@@ -98,7 +108,7 @@ def assess(
     gait_evidence = None
     if gait is not None:
         gait_evidence = read_gait(gait, kb, source=gait_source)
-    load_evidence = load_evidence_from_dict(load) if load is not None else None
+    load_evidence = read_load(load, source=load_source) if load is not None else None
     ctx = SignContext(intake, tuple(scores), gait_evidence, load_evidence, rules.sign_params())
     report = evaluate_findings(rules.finding_rules(), ctx)
     suspected, at_risk = _conditions(intake, report, kb)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from glutemed.contracts.gait_result import GaitResult
+from glutemed.contracts.load_result import LoadResult
 from glutemed.services.intake_schema import IntakeIn, LogbookIn, SessionIn, TestsIn
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "contracts" / "schemas"
@@ -48,6 +49,7 @@ CONTRACTS: dict[str, Contract] = {
             "glutemed analyze --out (result.json)",
             "glutemed assess/program --gait",
         ),
+        Contract("load-result", LoadResult, "glutemed load --json", "glutemed assess/program --load"),
         Contract("intake", IntakeIn, "glutemed intake new, or by hand", "glutemed assess/program/progress"),
         Contract("tests", TestsIn, "by hand (or inside the intake)", "glutemed assess/program --tests"),
         Contract("session", SessionIn, "by hand (glutemed log --template)", "glutemed log"),
