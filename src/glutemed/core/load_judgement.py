@@ -84,14 +84,3 @@ def judge(models: Sequence[ModelResult], last_day: dt.date, params: LoadParams) 
 
 def no_runs_judgement(params: LoadParams) -> LoadJudgement:
     return LoadJudgement(params=params, acwr_withheld_reason="no runs")
-
-
-def legacy_recent(judgement: LoadJudgement) -> dict[str, Any]:
-    """The pre-contract ``summary.recent`` keys, kept so readers that look values up by name still find them."""
-    return {
-        "window_days": judgement.window_days,
-        "from": judgement.window_from,
-        "to": judgement.window_to,
-        "pct_of_longest_30d": judgement.max_session_pct_of_longest,
-        "weekly_increase_pct": judgement.max_weekly_increase_pct,
-    }

@@ -33,7 +33,7 @@ import numpy as np
 
 from glutemed.core.load import Citation, LoadParams, LoadReport, ModelResult, Session, Skipped
 from glutemed.core.load_acwr import acwr
-from glutemed.core.load_judgement import judge, legacy_recent, no_runs_judgement, week_start
+from glutemed.core.load_judgement import judge, no_runs_judgement, week_start
 from glutemed.core.series import FloatArray
 
 SPIKE_WINDOW_DAYS = 30
@@ -332,6 +332,5 @@ def build_report(
             last_run=runs[-1].start_utc.date().isoformat(),
             total_distance_km=round(sum(s.distance_m for s in runs) / 1000, 2),
             total_time_h=round(sum(s.moving_time_s for s in runs) / 3600, 2),
-            recent=legacy_recent(judgement),
         )
     return LoadReport(runs, others, tuple(skipped), models, summary, judgement, since, dict(meta or {}))
