@@ -64,7 +64,8 @@ def test_log_then_progress(tmp_path: Path, kb) -> None:
                 "exercises": [
                     {
                         "exercise": "single-leg-romanian-deadlift",
-                        "sets": [{"reps": 15, "support": "rail", "pain_during_0_10": 1}] * 3,
+                        # three separate dicts: YAML aliases (what ``[...] * 3`` dumps) are refused on reading
+                        "sets": [{"reps": 15, "support": "rail", "pain_during_0_10": 1} for _ in range(3)],
                         "pain_next_morning_0_10": 0,
                     }
                 ],
