@@ -228,3 +228,15 @@ def test_every_gait_threshold_names_a_source_or_says_it_is_our_default(kb: Knowl
         assert th.ref in kb.references, fault.id
         if th.own_default:
             assert "default" in th.derivation, fault.id
+
+
+def test_every_strength_norm_says_how_it_was_measured(kb: KnowledgeBase) -> None:
+    """Issue 10: a strength value is only comparable with a norm measured the same way."""
+    hhd = kb.clinical_tests["hip-abduction-dynamometry"]
+    assert hhd.norm_equation is not None
+    protocol = hhd.norm_equation.protocol
+    assert protocol is not None
+    assert (protocol.contraction.value, protocol.device.value) == ("eccentric", "hand-held")  # Ramskov 2014
+    for norm in hhd.norms:
+        if norm.unit.startswith("Nm/kg"):
+            assert norm.protocol is not None, norm.population
