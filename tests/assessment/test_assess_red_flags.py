@@ -157,3 +157,10 @@ def test_referral_pdf(tmp_path: Path, kb, rules: Rules) -> None:  # type: ignore
     result = run(intake_data(answers={"fever": True}), kb, rules)
     pdf = write_referral_pdf(referral_to_json(result, kb), result, tmp_path / "referral.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_yes_that_raises_no_flag_is_still_mentioned(kb, rules: Rules) -> None:  # type: ignore[no-untyped-def]
+    result = run(intake_data(age=45, answers={"history_of_cancer": True}), kb, rules)
+    program = make_program(result, kb, rules)
+    assert program is not None
+    assert any("history of cancer" in note and "clinician" in note for note in program.notes)

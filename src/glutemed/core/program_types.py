@@ -146,3 +146,4 @@ class Program:
     gait_answers: tuple[GaitAnswer, ...] = ()  # what the program does about each flagged/borderline fault
     gait_gaps: tuple[GaitGap, ...] = ()  # faults not judged: gaps with filming advice, never "no fault"
     precautions: tuple[str, ...] = ()  # safety choices made while a condition is not ruled out
+    precaution_refs: tuple[str, ...] = ()  # the references behind them

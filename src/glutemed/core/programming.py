@@ -338,4 +338,5 @@ def build_program(
         gait_answers=gait_answers(request.gait, cues, rules.cues, where),
         gait_gaps=request.gait_gaps,
         precautions=precautions,
+        precaution_refs=rules.not_ruled_out_refs if precautions else (),
     )

@@ -101,10 +101,15 @@ def _weak(f: Finding) -> str:
     return "".join(parts)
 
 
-def _precautions(program: Program) -> str:
+def _precautions(program: Program, kb: KnowledgeBase) -> str:
     if not program.precautions:
         return ""
-    return f'<h2>Safety first</h2><div class="avoid">{_list(program.precautions)}</div>'
+    refs = _list(_citations(program.precaution_refs, kb))
+    return (
+        f'<h2>Safety first</h2><div class="avoid">{_list(program.precautions)}'
+        + (f'<div class="note"><strong>References</strong>{refs}</div>' if refs else "")
+        + "</div>"
+    )
 
 
 def _exercise(p: Prescription, kb: KnowledgeBase) -> str:
@@ -259,7 +264,7 @@ def render_program_handout(program: Program, assessment: AssessmentResult, kb: K
         "log each session and <code>glutemed progress</code> says when to progress, hold or regress and when "
         "a phase is done and a re-test is due.</p>"
         + _findings(assessment)
-        + _precautions(program)
+        + _precautions(program, kb)
         + "".join(_phase(i, phase, kb) for i, phase in enumerate(program.phases, start=1))
         + _gait(program, kb)
         + _pre_run(program, kb)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from glutemed.core.clinical_scoring import TestScore
@@ -98,9 +98,26 @@ def make_program(result: AssessmentResult, kb: KnowledgeBase, rules: Rules) -> P
     if result.report.stopped:
         return None
     views = [exercise_view(ex) for ex in kb.exercises.values()]
-    return build_program(
+    program = build_program(
         views, condition_views(kb), routine_items(kb), program_request(result), rules.programming()
     )
+    quiet = _answers_raising_nothing(result)
+    if not quiet:
+        return program
+    note = (
+        f"You answered yes to {', '.join(a.replace('_', ' ') for a in quiet)}. With your other answers this is "
+        "not a red flag in glutemed's rules (red_flags.yaml), so the program goes ahead; mention it to a "
+        "clinician if the pain persists, grows or changes."
+    )
+    return replace(program, notes=(*program.notes, note))
+
+
+def _answers_raising_nothing(result: AssessmentResult) -> tuple[str, ...]:
+    """Red-flag answers given "yes" that the data rules did not turn into a red flag (e.g. cancer at 45)."""
+    answers = result.intake.red_flags
+    if answers.raised is None:
+        return ()
+    return answers.answered_yes
 
 
 def program_to_json(program: Program, kb: KnowledgeBase, rules: Rules) -> dict[str, Any]:
@@ -117,6 +134,7 @@ def program_to_json(program: Program, kb: KnowledgeBase, rules: Rules) -> dict[s
         cue["citations"] = citations(cue["refs"], kb)
     for answer in data["gait_answers"]:
         answer["citations"] = citations(answer["refs"], kb)
+    data["precaution_citations"] = citations(program.precaution_refs, kb)
     data["stopped"] = False
     data["calendar"] = [
         {"day": day, "do": list(items)}
