@@ -155,7 +155,7 @@ def _answer(
         if left_out:
             parts.append(f"Not used (unsafe for you or needs equipment you lack): {', '.join(left_out)}.")
         words = " ".join(parts)
-    refs = tuple(dict.fromkeys((fault.ref, *(r for c in mine for r in c.refs))))
+    refs = tuple(dict.fromkeys(r for r in (fault.ref, *(r for c in mine for r in c.refs)) if r))
     return GaitAnswer(
         fault_id=fault.fault_id,
         name=fault.name,

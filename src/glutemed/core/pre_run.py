@@ -160,7 +160,11 @@ def routine_by_phase(
     avoided: Mapping[str, str],
     ranked: tuple[str, ...],
 ) -> tuple[PreRunStage, ...]:
-    """One routine per phase (id, name, stages): the cap is the highest stage reached by that phase."""
+    """One routine per phase (id, name, stages): the cap is the highest stage reached by that phase.
+
+    The cap never falls below activation: the routine is an activation warm-up, and a release/stretch first
+    phase would otherwise leave the runner with no warm-up at all.
+    """
     out: list[PreRunStage] = []
     reached = 1  # activation: the pre-run routine is an activation routine from day one
     for phase_id, name, stages in phases:
