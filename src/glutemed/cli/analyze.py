@@ -23,7 +23,7 @@ from rich.text import Text
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
 from glutemed.config import ConfigError, load_config
-from glutemed.contracts.gait_result import read_gait_result
+from glutemed.contracts.gait_result import FaultVerdictOut, read_gait_result
 from glutemed.contracts.gait_views import metric_label, normal_band, one_row_per_metric
 from glutemed.io import InputFileError
 from glutemed.io.atomic import check_output_dir, check_output_file
@@ -63,6 +63,41 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:.1f}{(' ' + unit) if unit else ''}" if isinstance(value, float) else str(value)
 
 
+def _cell(f: FaultVerdictOut) -> str:
+    """One leg: the value and the verdict in colour; the difference to the other leg where that is judged."""
+    if f.verdict == "not-enough-data":
+        return f"[dim]not judged: {escape(f.reason)}[/]"
+    unit = {"centimetres": " cm", "deg": "°"}.get(f.unit, "")
+    value = _fmt(f.value, "" if unit else f.unit) + unit
+    if f.judged_by == "other-side" and f.judged_value is not None:
+        value += f" ({f.judged_value:+.1f} vs other)"
+    return f"{value} [{VERDICT_STYLE[f.verdict]}]{f.verdict}[/]"
+
+
+def gait_table(result: dict[str, Any], kb: KnowledgeBase) -> Table:
+    """One row per metric, legs side by side, the normal band in words: fits an 80-column terminal."""
+    parsed = read_gait_result(result, "result")
+    table = Table(title="Gait faults (sources, SDDs and quality: --report or --json)", title_justify="left")
+    table.add_column("fault", ratio=3, overflow="fold")
+    table.add_column("left leg", ratio=3, overflow="fold")
+    table.add_column("right leg", ratio=3, overflow="fold")
+    table.add_column("normal", ratio=3, overflow="fold")
+    rows: dict[str, dict[str, FaultVerdictOut]] = {}
+    for f in one_row_per_metric(parsed.faults):
+        rows.setdefault(f.metric, {})[f.side] = f
+    for sides in rows.values():
+        first = next(iter(sides.values()))
+        band = escape(normal_band(first, kb, parsed.faults))
+        label = escape(metric_label(first, kb))
+        if "both" in sides:
+            table.add_row(label, _cell(sides["both"]), "", band)
+        elif all(f.verdict == "not-enough-data" for f in sides.values()):
+            table.add_row(label, f"[dim]not judged: {escape(first.reason)}[/]", "", band)
+        else:
+            table.add_row(label, *(_cell(sides[s]) if s in sides else "—" for s in ("left", "right")), band)
+    return table
+
+
 def print_gait_summary(result: dict[str, Any], out_dir: Path | None, kb: KnowledgeBase) -> None:
     for rec in result["recordings"]:
         how = f"detected, confidence {rec['view_confidence']:.2f}" if rec["view_detected"] else "given"
@@ -79,31 +114,7 @@ def print_gait_summary(result: dict[str, Any], out_dir: Path | None, kb: Knowled
             console.print(f"  [cyan]note:[/] {escape(note)}", highlight=False)
         if rec["camera_roll_deg"] is not None:
             console.print(f"  camera roll estimate: {rec['camera_roll_deg']:.1f} deg", highlight=False)
-    table = Table(title="Gait faults")
-    for column in ("fault", "leg", "verdict", "value", "normal band", "SDD", "source", "quality"):
-        table.add_column(
-            column, overflow="fold", ratio=2 if column in ("fault", "normal band", "verdict") else 1
-        )
-    parsed = read_gait_result(result, "result")
-    for f in one_row_per_metric(parsed.faults):
-        style = VERDICT_STYLE[f.verdict]
-        shown_reason = f.reason if f.verdict == "not-enough-data" else ""
-        verdict = f"[{style}]{f.verdict}[/]" + (f" ({escape(shown_reason)})" if shown_reason else "")
-        source = f.ref + ("" if f.verification == "verified" else f" ({f.verification})")
-        value = _fmt(f.value, f.unit)
-        if f.judged_by == "other-side" and f.judged_value is not None:
-            value += f" ({f.judged_value:+.1f} vs other leg)"
-        table.add_row(
-            escape(metric_label(f, kb)),
-            f.side,
-            verdict,
-            value,
-            escape(normal_band(f, kb, parsed.faults)),
-            _fmt(f.sdd),
-            source,
-            f"{f.quality:.2f}",
-        )
-    console.print(table)
+    console.print(gait_table(result, kb))
     if result["missing_views"]:
         console.print(
             f"[yellow]Not filmed: {', '.join(result['missing_views'])} view — its faults are not judged.[/]"

@@ -60,10 +60,12 @@ def one_row_per_metric(verdicts: list[FaultVerdictOut]) -> list[FaultVerdictOut]
 
 
 def metric_label(verdict: FaultVerdictOut, kb: KnowledgeBase) -> str:
-    """The fault's name, or both names for a shared metric (e.g. "Stiff landing / Reduced stiffness")."""
-    names = [f.name for f in kb.gait_faults.values() if f.metric == verdict.metric]
-    if len(names) < 2:
-        return verdict.name
-    if verdict.verdict in ("flagged", "borderline"):
-        return verdict.name
-    return " / ".join(names)
+    """The fault's short name; for a metric two faults share, the metric's own name (e.g. knee bend)."""
+    sharing = [f for f in kb.gait_faults.values() if f.metric == verdict.metric]
+    fault = kb.gait_faults.get(verdict.fault_id)
+    if len(sharing) > 1 and verdict.verdict not in ("flagged", "borderline"):
+        named = next((f.metric_name for f in sharing if f.metric_name), None)
+        return named or " / ".join(f.short_name or f.name for f in sharing)
+    if fault is not None and fault.short_name:
+        return fault.short_name
+    return verdict.name

@@ -552,6 +552,8 @@ class Sdd(Strict):
 class GaitFault(Strict):
     id: Id
     name: Text
+    short_name: str | None = Field(default=None, max_length=24)  # for tables, e.g. "Stiff landing"
+    metric_name: str | None = Field(default=None, max_length=32)  # plain name of the metric, e.g. "Knee bend"
     aliases: list[str] = []
     definition: Text
     views: list[View] = Field(min_length=1)

@@ -8,7 +8,13 @@ from typing import Any
 
 from glutemed.contracts.gait_result import read_gait_result
 from glutemed.contracts.load_result import read_load_result
-from glutemed.core.clinical_scoring import NormEquationView, TestResults, TestScore, score_all
+from glutemed.core.clinical_scoring import (
+    DynamometryProtocol,
+    NormEquationView,
+    TestResults,
+    TestScore,
+    score_all,
+)
 from glutemed.core.findings import (
     FindingsReport,
     GaitEvidence,
@@ -44,7 +50,16 @@ def norm_equation(kb: KnowledgeBase) -> NormEquationView | None:
     eq = test.norm_equation if test else None
     if eq is None:
         return None
-    return NormEquationView(eq.intercept, eq.age_coef, eq.male_coef, eq.sd, eq.ref)
+    protocol = (
+        DynamometryProtocol(
+            contraction=eq.protocol.contraction.value,
+            position=eq.protocol.position.value,
+            device=eq.protocol.device.value,
+        )
+        if eq.protocol is not None
+        else None
+    )
+    return NormEquationView(eq.intercept, eq.age_coef, eq.male_coef, eq.sd, eq.ref, protocol=protocol)
 
 
 def read_gait(data: Mapping[str, Any], kb: KnowledgeBase, *, source: str = "gait result") -> GaitEvidence:
