@@ -66,7 +66,7 @@ def _removal_reason(
     entry: CatalogueEntry, cap: int, safe: set[str], avoided: Mapping[str, str]
 ) -> str | None:
     if entry.id in avoided:
-        return f"on your avoid list ({avoided[entry.id]})"
+        return f"on your avoid list: {avoided[entry.id].split(':')[0]}"
     harder = [p for p in entry.progressions if p in avoided]
     if harder:
         return f"an easier form of {', '.join(harder)}, which is on your avoid list"
@@ -145,7 +145,7 @@ def fit_routine(
             continue
         taken.add(sub)
         new = catalogue[sub]
-        why = f"In place of {entry.name if entry else item.exercise_id} ({reason})."
+        why = f"In place of {entry.name if entry else item.exercise_id}: {reason}."
         items.append(RoutineItemView(sub, new.dose_text, why))
         changes.append(RoutineChange(item.exercise_id, sub, f"replaced by {new.name}: {reason}"))
     return tuple(items), tuple(changes)
