@@ -19,9 +19,16 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     assert gait["recordings"][0]["view"] == "side"
     assert abs(gait["recordings"][0]["cadence_spm"] - 168.9) <= 0.5
     assessment = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
-    assert assessment
     program = json.loads((out / "program.json").read_text(encoding="utf-8"))
-    assert program
+    # One chain: what the video found is what the assessment and the program answer, leg by leg.
+    shown = {(f["fault_id"], f["side"]) for f in gait["faults"] if f["verdict"] in ("flagged", "borderline")}
+    legs = {(leg["fault_id"], leg["side"]) for g in assessment["gait_findings"] for leg in g["legs"]}
+    assert legs == shown
+    assert {(a["fault_id"], a["side"]) for a in program["gait_answers"]} == shown
+    not_judged = {f["fault_id"] for f in gait["faults"] if f["verdict"] == "not-enough-data"}
+    gaps = {g["fault_id"] for g in assessment["gait"]["not_judged"]}
+    assert gaps == not_judged - {f for f, _ in shown} - set(assessment["gait"]["within"])
+    assert "contralateral-pelvic-drop" in gaps  # side view only: a gap, not a "no"
     ics = (out / "program.ics").read_text(encoding="utf-8")
     assert ics.startswith("BEGIN:VCALENDAR")
     report = (out / "report.html").read_text(encoding="utf-8")
