@@ -23,6 +23,7 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     # One chain: what the video found is what the assessment and the program answer, leg by leg.
     shown = {(f["fault_id"], f["side"]) for f in gait["faults"] if f["verdict"] in ("flagged", "borderline")}
     legs = {(leg["fault_id"], leg["side"]) for g in assessment["gait_findings"] for leg in g["legs"]}
+    assert shown  # the bundled clip shows at least one fault (overstriding on the right at the time of writing)
     assert legs == shown
     assert {(a["fault_id"], a["side"]) for a in program["gait_answers"]} == shown
     not_judged = {f["fault_id"] for f in gait["faults"] if f["verdict"] == "not-enough-data"}
