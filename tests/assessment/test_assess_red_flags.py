@@ -164,3 +164,13 @@ def test_a_yes_that_raises_no_flag_is_still_mentioned(kb, rules: Rules) -> None:
     program = make_program(result, kb, rules)
     assert program is not None
     assert any("history of cancer" in note and "clinician" in note for note in program.notes)
+
+
+def test_referral_fits_one_page_for_the_example(examples: Path, kb, rules: Rules) -> None:  # type: ignore[no-untyped-def]
+    weasyprint = pytest.importorskip("weasyprint")
+    from glutemed.services.intake_schema import load_intake
+
+    result = assess(load_intake(examples / "red-flags.yaml").to_core(), kb=kb, rules=rules)
+    referral = referral_to_json(result, kb)
+    assert len(referral["referral"]) == 3
+    assert len(weasyprint.HTML(string=render_referral(referral, result)).render().pages) == 1

@@ -20,15 +20,16 @@ if TYPE_CHECKING:  # the service type is for mypy only; reports depend on core a
 
 URGENCY_ORDER = ("emergency", "same-day", "within-days", "before-training")
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:820px;padding:0 1rem;color:#1f2937}
-h1{margin-bottom:.2rem;color:#991b1b}h2{margin:1.1rem 0 .3rem;font-size:1.1rem}
-.lead{font-size:1rem;border-left:5px solid #dc2626;background:#fef2f2;padding:.5rem 1rem}
-.flag{border:1px solid #e5e7eb;border-radius:.4rem;padding:.2rem 1rem .5rem;margin:.6rem 0;break-inside:avoid}
-.u{display:inline-block;padding:.05rem .5rem;border-radius:.6rem;font-weight:600;font-size:.85rem}
+body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:900px;padding:0 .8rem;color:#1f2937;font-size:9.5pt}
+h1{margin:0 0 .1rem;color:#991b1b;font-size:1.35rem}h2{margin:.6rem 0 .2rem;font-size:1rem}
+.lead{border-left:5px solid #dc2626;background:#fef2f2;padding:.35rem .8rem;margin:.4rem 0}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #d1d5db;padding:.25rem .4rem;vertical-align:top;
+text-align:left}th{background:#f3f4f6}tr{break-inside:avoid}
+.u{display:inline-block;padding:.05rem .4rem;border-radius:.5rem;font-weight:600}
 .u-emergency{background:#991b1b;color:#fff}.u-same-day{background:#fee2e2;color:#991b1b}
 .u-within-days{background:#fef3c7;color:#92400e}.u-before-training{background:#e5e7eb;color:#374151}
-.note{color:#4b5563;font-size:.82rem}ul{margin:.2rem 0 .4rem}p{margin:.3rem 0}
-@page{size:A4;margin:1.2cm}@media print{body{margin:0;max-width:none}}
+.note{color:#4b5563;font-size:8pt}ul{margin:0;padding-left:1.1rem}p{margin:.25rem 0}
+@page{size:A4;margin:1cm}@media print{body{margin:0;max-width:none}}
 """
 
 
@@ -41,14 +42,17 @@ def _list(items: Iterable[str]) -> str:
     return f"<ul>{inner}</ul>" if inner else ""
 
 
-def _flag(item: dict[str, Any]) -> str:
+def _row(item: dict[str, Any]) -> str:
     return (
-        f'<div class="flag"><h2>{_e(item["name"])}</h2>'
-        f'<p><span class="u u-{_e(item["urgency"])}">{_e(item["urgency_words"])}</span></p>'
-        f"<p><strong>Why a clinician:</strong> {_e(item['why_refer'])}</p>"
-        f"<p><strong>Bring:</strong></p>{_list(item['bring'])}"
-        f'<p class="note">Source: {_e("; ".join(item["citations"]))}</p></div>'
+        f"<tr><td><strong>{_e(item['name'])}</strong></td>"
+        f'<td><span class="u u-{_e(item["urgency"])}">{_e(item["urgency_words"])}</span></td>'
+        f"<td>{_e(item['why_refer'])}</td><td>{_list(item['bring'])}</td></tr>"
     )
+
+
+def _sources(items: list[dict[str, Any]]) -> str:
+    cited = list(dict.fromkeys(c for item in items for c in item["citations"]))
+    return f'<p class="note">Sources: {_e("; ".join(cited))}</p>' if cited else ""
 
 
 def render_referral(
@@ -68,7 +72,9 @@ def render_referral(
         f'<p class="lead"><strong>{_e(most)}</strong> Some answers are red flags: signs that the pain may come '
         "from something exercise cannot treat. No exercise program was made. Most red flags turn out to be "
         "harmless, but each needs a clinician to check it first.</p>"
-        + "".join(_flag(item) for item in items)
+        + "<table><tr><th>Red flag</th><th>How urgently</th><th>Why a clinician</th><th>Bring</th></tr>"
+        + "".join(_row(item) for item in items)
+        + "</table>"
         + "<h2>For the clinician</h2>"
         f"<p>Pain areas: {_e(pain)}; pain at rest {assessment.intake.symptoms.pain_rest_0_10:g}/10, "
         f"running {assessment.intake.symptoms.pain_running_0_10:g}/10, at night "
@@ -78,6 +84,7 @@ def render_referral(
         '<p class="note">Red flags raise suspicion; on their own most have little proven diagnostic accuracy '
         "(IFOMPT framework, Finucane 2020). glutemed is a screening aid, not a diagnosis. Once a clinician has "
         "cleared training, run <code>glutemed program</code> again with the red-flag answers updated.</p>"
+        + _sources(items)
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
