@@ -272,7 +272,7 @@ def log_command(
         fail(f"{session}: date: {entry.date!r} is not a real calendar date (YYYY-MM-DD)")
     # Locked read-modify-write, replaced atomically: concurrent `glutemed log` runs lose no entry, and a
     # failed write (full disk) leaves the old logbook as it was.
-    with __import__("contextlib").nullcontext():
+    with locked(logbook):
         try:
             book = load_logbook(logbook)
         except InputFileError as exc:

@@ -277,7 +277,7 @@ def intake_new_command(
     try:
         saved = save_intake(answers, path)
     except (OSError, InputFileError) as exc:
-        fail(f"{exc}; your answers are saved in {rescue_answers(answers)}")
+        fail(f"{exc}; your answers are saved in {rescue_answers(answers)}", code=1)
     console.print(f"intake written to {escape(str(saved))}; next: glutemed assess {escape(str(saved))}")
 
 
