@@ -37,6 +37,8 @@ as_limit = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 cases = json.loads(sys.stdin.read())
 from glutemed.cli.app import main
+import time
+time.sleep(max(0.0, float(os.environ.get("START_AT", "0")) - time.time()))  # concurrent batches start together
 results = {}
 for name, (cwd, args) in cases.items():
     os.chdir(cwd)
