@@ -39,11 +39,11 @@ def read_keypoints(path: str | Path, *, fps_hz: float | None = None) -> Keypoint
                 path, "an OpenPose folder carries no frame rate; give it with --fps (fps_hz in Python)"
             )
         return read_openpose_folder(path, fps_hz=fps_hz)
+    check_regular(path, "keypoint file")  # a device or FIFO is refused before it is opened
     suffix = path.suffix.lower()
     if suffix == ".trc":
         return read_trc(path)
     if suffix == ".json":
-        check_regular(path, "keypoint JSON file")  # a FIFO or device is refused before it is opened
         with path.open("rb") as handle:  # only the head; the reader checks the size itself
             head = handle.read(4096).decode("utf-8", errors="replace")
         if "gaitlab.pose/v1" in head:

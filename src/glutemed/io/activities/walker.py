@@ -233,7 +233,7 @@ def scan(
     if not root.exists():
         raise FileNotFoundError(str(root))
     if not root.is_dir():
-        check_regular(root, "activity file, folder or zip")  # a FIFO or device would block or never end
+        check_regular(root, "FIT/GPX/TCX file, folder or zip")  # a FIFO or device would block or never end
     counts = stats if stats is not None else {}
     if root.is_file() and root.suffix.lower() == ".zip":
         try:
