@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts unit bench clean debian-libs
+.PHONY: run test lint typecheck contracts unit bench fuzz clean debian-libs browser-tools
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 is on PATH" >&2; exit 1; }
@@ -22,6 +22,13 @@ debian-libs:
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends libgl1 libglib2.0-0 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
+# Programs the visual tests drive (tests/visual): Debian's Chromium, which Playwright only drives (it never
+# downloads a browser of its own), poppler's pdftoppm and pdftotext, and a font; installed only when missing.
+browser-tools:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || { \
+		apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core; }
+
 run: $(STAMP)
 	$(BIN)/glutemed demo --out glutemed-out/demo
 
@@ -35,13 +42,20 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(STAMP) browser-tools
 	$(BIN)/pytest
 
 test: lint typecheck contracts unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# FUZZ_COUNT generated inputs per reader (half byte-mutated seeds, half Hypothesis format-aware documents), each
+# reader in its own process under a 1 GiB address-space cap; crashing inputs land in tests/fuzz/corpus/ (replayed
+# by `make test`).
+FUZZ_COUNT ?= 10000
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run --count $(FUZZ_COUNT) --memory-mb 1024 --jobs 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -22,9 +22,14 @@ see ``glutemed.core.mocap_truth.treadmill_contacts``.
 
 from __future__ import annotations
 
+import os
+import pickle
+import re
 import struct
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,7 +134,10 @@ def _check_size(path: Path) -> None:
         raise InputFileError(path, f"file is truncated: {size} bytes, header needs {expected}")
 
 
-_PARAM_TYPES = {-1: 1, 1: 1, 2: 2, 4: 4}  # C3D parameter type -> bytes per element
+_PARAM_TYPES = {-1: 1, 1: 1, 2: 2, 4: 4}
+_NAME = re.compile(
+    rb"[A-Za-z0-9_ ]+"
+)  # the C3D standard allows A-Z, 0-9 and _ in names  # C3D parameter type -> bytes per element
 
 
 def c3d_parameters(path: Path, section: bytes, end: str) -> dict[str, int]:
@@ -138,6 +146,7 @@ def c3d_parameters(path: Path, section: bytes, end: str) -> dict[str, int]:
     Returns the scalar integer parameters POINT:USED, POINT:FRAMES and ANALOG:USED when present.
     """
     groups: dict[int, str] = {}
+    used: set[int] = set()
     found: dict[str, int] = {}
     pos, limit = 4, len(section)
     for _ in range(limit // 5 + 1):
@@ -147,13 +156,20 @@ def c3d_parameters(path: Path, section: bytes, end: str) -> dict[str, int]:
         ident = struct.unpack("b", section[pos + 1 : pos + 2])[0]
         if n_chars == 0 or ident == 0:
             break
-        name = section[pos + 2 : pos + 2 + n_chars].decode("ascii", errors="replace").strip().upper()
+        raw_name = section[pos + 2 : pos + 2 + n_chars]
+        if not _NAME.fullmatch(raw_name):
+            raise InputFileError(
+                path, f"corrupt parameter section: record name {raw_name[:20]!r} at byte {pos}"
+            )
+        name = raw_name.decode("ascii").strip().upper()
         at = pos + 2 + n_chars
         if at + 2 > limit:
             raise InputFileError(path, f"corrupt parameter section: record {name!r} runs past its end")
         offset = struct.unpack(end + "h", section[at : at + 2])[0]
         body = at + 2
         if ident < 0:
+            if -ident in groups:
+                raise InputFileError(path, f"corrupt parameter section: group id {-ident} defined twice")
             groups[-ident] = name
         else:
             if body + 2 > limit:
@@ -173,44 +189,96 @@ def c3d_parameters(path: Path, section: bytes, end: str) -> dict[str, int]:
                     f"corrupt parameter {name!r}: its dimensions {tuple(dims)} ask for {n_bytes} bytes, "
                     f"the parameter section holds {max(0, limit - data_at)} more",
                 )
+            used.add(ident)
             key = f"{groups.get(ident, '?')}:{name}"
             if key in ("POINT:USED", "POINT:FRAMES", "ANALOG:USED") and n_dims == 0 and kind == 2:
                 found[key] = struct.unpack(end + "H", section[data_at : data_at + 2])[0]
         if offset <= 0:
             break
         pos = at + offset
+    orphans = sorted(used - set(groups))
+    if orphans:
+        raise InputFileError(
+            path, f"corrupt parameter section: parameters of undefined group ids {orphans[:5]}"
+        )
     return found
+
+
+def _extract(path: Path) -> dict[str, Any]:
+    """What glutemed uses of a C3D file, read by ezc3d: labels, points, unit, rates, plate forces."""
+    import ezc3d  # adapter dependency, imported where used
+
+    try:
+        c3d = ezc3d.c3d(str(path), extract_forceplat_data=True)
+        params = c3d["parameters"]["POINT"]
+        plates = c3d["data"].get("platform", [])
+        return {
+            "labels": tuple(str(s).strip() for s in params["LABELS"]["value"]),
+            "points": np.asarray(c3d["data"]["points"][:3], dtype=np.float64),
+            "unit": str((params.get("UNITS", {}).get("value") or [""])[0]).strip().lower(),
+            "rate": float(params["RATE"]["value"][0]),
+            "forces": [np.asarray(p["force"], dtype=np.float64) for p in plates],
+            "force_rate": float(c3d["header"]["analogs"]["frame_rate"]) if plates else None,
+        }
+    except OSError as exc:
+        return {"error": f"cannot read C3D ({exc})"}
+    except (RuntimeError, KeyError, IndexError, ValueError, TypeError) as exc:
+        return {"error": f"not a readable C3D file ({type(exc).__name__}: {str(exc)[:200]})"}
+
+
+def _extract_isolated(path: Path) -> dict[str, Any]:
+    """:func:`_extract` in a forked child, so a crash inside the C library is an error, not a dead program."""
+    if not hasattr(os, "fork"):  # pragma: no cover - no fork on Windows: read in-process
+        return _extract(path)
+    import ezc3d  # noqa: F401 - imported before the fork, so the child does not import it again
+
+    with tempfile.TemporaryFile() as out:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; coverage does not follow it
+            try:
+                pickle.dump(_extract(path), out)
+                out.flush()
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            raise InputFileError(
+                path, f"the C3D reader crashed on it (signal {os.WTERMSIG(status)}): the file is damaged"
+            )
+        out.seek(0)
+        try:
+            payload: dict[str, Any] = pickle.load(out)
+        except (EOFError, pickle.UnpicklingError):
+            raise InputFileError(path, "the C3D reader stopped without an answer (out of memory?)") from None
+    return payload
 
 
 def read_c3d(path: str | Path) -> C3DTrial:
     """Read markers (to metres, zeros as NaN) and the summed force-platform force of a C3D file."""
-    import ezc3d  # adapter dependency, imported where used
-
     path = Path(path)
-    try:
-        _check_size(path)
-        c3d = ezc3d.c3d(str(path), extract_forceplat_data=True)
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read C3D ({exc})") from None
-    except RuntimeError as exc:
-        raise InputFileError(path, f"not a readable C3D file ({exc})") from None
-    params = c3d["parameters"]["POINT"]
-    labels = tuple(str(s).strip() for s in params["LABELS"]["value"])
-    pts = np.transpose(np.asarray(c3d["data"]["points"][:3], dtype=np.float64), (2, 1, 0))
-    if pts.shape[0] < 1 or not labels:
-        raise InputFileError(path, "C3D file holds no marker frames")
+    _check_size(path)
+    got = _extract_isolated(path)
+    if "error" in got:
+        raise InputFileError(path, got["error"])
+    labels = got["labels"]
+    pts = np.transpose(got["points"], (2, 1, 0))
+    if pts.ndim != 3 or pts.shape[0] < 1 or not labels or pts.shape[1] != len(labels):
+        raise InputFileError(path, "C3D file holds no marker frames (or fewer labels than markers)")
     pts[np.all(pts == 0.0, axis=2)] = np.nan
-    unit = str((params.get("UNITS", {}).get("value") or [""])[0]).strip().lower()
+    unit = got["unit"]
     scale, unit_note = _unit_scale(pts, unit)
     meta = {"format": "c3d", "units_in_file": unit or "(empty)", "units_used": unit_note}
     force: FloatArray | None = None
-    f_rate = None
-    plates = c3d["data"].get("platform", [])
-    if plates:
-        force = np.sum([np.asarray(p["force"], dtype=np.float64).T for p in plates], axis=0)
-        f_rate = float(c3d["header"]["analogs"]["frame_rate"])
-        meta["force_plates"] = str(len(plates))
-    rate = float(params["RATE"]["value"][0])
+    f_rate = got["force_rate"]
+    if got["forces"]:
+        try:
+            force = np.sum([f.T for f in got["forces"]], axis=0)
+        except ValueError:
+            raise InputFileError(path, "force plates of different lengths") from None
+        meta["force_plates"] = str(len(got["forces"]))
+    rate = got["rate"]
+    if not np.isfinite(rate) or rate <= 0:
+        raise InputFileError(path, f"POINT:RATE must be a positive number, got {rate}")
     return C3DTrial(path, labels, pts * scale, rate, force, f_rate, meta)
 
 

@@ -310,8 +310,9 @@ def parse_yaml(path: str | Path, text: str, what: str = "YAML file") -> Any:
     """Parse YAML (and so JSON) text with :class:`GuardedLoader`; errors name the file and the line."""
     if not text.strip():
         raise InputFileError(path, "file is empty")
-    loader = GuardedLoader(text)
+    loader = None
     try:
+        loader = GuardedLoader(text)  # the reader checks the characters here already
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         where = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
@@ -327,7 +328,8 @@ def parse_yaml(path: str | Path, text: str, what: str = "YAML file") -> Any:
     except ValueError as exc:
         raise InputFileError(path, f"{what}: {short(str(exc), 200)}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     try:
         check_depth(data)
     except ValueError as exc:

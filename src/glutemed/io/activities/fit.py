@@ -8,6 +8,7 @@ or an undecodable message makes the whole file skipped with fitdecode's message 
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import warnings
 from typing import IO, Any
 
@@ -127,7 +128,19 @@ def read_fit(stream: IO[bytes], source: str) -> list[Session]:
                     if ftype is not None and ftype != "activity" and other_type is None:
                         other_type = str(ftype)
     except fitdecode.FitError as exc:
-        raise SkipFile(f"corrupt or truncated FIT ({type(exc).__name__}: {exc})") from exc
+        raise SkipFile(f"corrupt or truncated FIT ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        struct.error,
+        OverflowError,
+        UnicodeError,
+        AssertionError,
+    ) as exc:
+        # fitdecode trusts the field definitions of the file; a corrupt one ends in these
+        raise SkipFile(f"corrupt FIT ({type(exc).__name__} while decoding: {str(exc)[:200]})") from exc
     if not frames:
         if other_type is not None:
             raise SkipFile(f"{_NOT_ACTIVITY} (FIT file type '{other_type}')")

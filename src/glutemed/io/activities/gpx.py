@@ -47,10 +47,20 @@ def _parse(stream: IO[bytes]) -> gpxpy.gpx.GPX:
 
 
 def read_gpx(stream: IO[bytes], source: str) -> list[Session]:
+    """The session of one GPX file; raises SkipFile with the reason."""
     gpx = _parse(stream)
+    try:
+        return _session(gpx, source)
+    except (ValueError, ArithmeticError, TypeError) as exc:  # gpxpy's maths on impossible coordinates
+        raise SkipFile(f"GPX with impossible values ({type(exc).__name__}: {str(exc)[:120]})") from exc
+
+
+def _session(gpx: gpxpy.gpx.GPX, source: str) -> list[Session]:
     points = [p for t in gpx.tracks for seg in t.segments for p in seg.points]
     if not points:
         raise SkipFile("no track points (a route or waypoints only)")
+    if not all(abs(p.latitude) <= 90 and abs(p.longitude) <= 180 for p in points):
+        raise SkipFile("a track point lies outside latitude -90..90 or longitude -180..180")
     missing = sum(1 for p in points if p.time is None)
     if missing:
         raise SkipFile(f"GPX without timestamps ({missing} of {len(points)} track points have no time)")

@@ -160,8 +160,8 @@ def read_tcx(stream: IO[bytes], source: str) -> list[Session]:
                 el.clear()
     except defusedxml.DefusedXmlException as exc:
         raise SkipFile(f"XML attack refused ({type(exc).__name__})") from exc
-    except (ParseError, ValueError) as exc:
-        raise SkipFile(f"unreadable TCX ({exc})") from exc
+    except (ParseError, ValueError, LookupError, OverflowError, RecursionError) as exc:
+        raise SkipFile(f"unreadable TCX ({type(exc).__name__}: {str(exc)[:200]})") from exc
     if not out:
         raise SkipFile("TCX without an Activity")
     return out
