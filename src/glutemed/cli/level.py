@@ -11,6 +11,7 @@ from rich.table import Table
 from glutemed.cli.common import EXIT_DATA, console, fail, print_json, show_path
 from glutemed.io.atomic import atomic_write_bytes, check_output_file
 from glutemed.io.errors import InputFileError
+from glutemed.io.safe_read import check_regular
 
 StillArg = Annotated[
     Path,
@@ -50,6 +51,7 @@ def level(
     if out is not None:
         check_output_file(out, "PNG picture")  # a folder or unwritable path fails before any work
     try:
+        check_regular(still, "picture or video")  # a FIFO or device would hang the image reader
         image = read_still(still, at_s=at)
         estimate = estimate_roll_from_image(image, max_tilt_deg=max_tilt)
     except InputFileError as exc:
