@@ -155,8 +155,9 @@ def _writable_folder(path: Path, folder: Path) -> None:
 
 def check_output_file(path: str | Path, what: str = "output file") -> Path:
     """Check that ``path`` can take a file: not a folder, not a device, in a writable folder with free space."""
+    trailing_slash = str(path).endswith(("/", os.sep))  # Path() drops it: look first
     path = Path(path)
-    if str(path).endswith(("/", os.sep)) or path.is_dir():
+    if trailing_slash or path.is_dir():
         raise OutputPathError(path, f"is a folder; give a file name for the {what}")
     if path.exists() or path.is_symlink():
         if not path.is_file():
