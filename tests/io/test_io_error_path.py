@@ -45,6 +45,7 @@ def _app(exc: BaseException) -> typer.Typer:
         (StorageError("book.json", "could not be written (the disk is full); the old file is untouched"), 1),
         (RuntimeError("something we did not foresee"), 1),
         (KeyError("oops"), 1),
+        (OSError(28, "No space left on device", "report.html"), 1),
     ],
 )
 def test_exception_becomes_one_line(exc: BaseException, code: int) -> None:
@@ -54,9 +55,14 @@ def test_exception_becomes_one_line(exc: BaseException, code: int) -> None:
     assert len(lines) == 1, result.output
     assert lines[0].startswith("error: ")
     assert "Traceback" not in result.output
-    if code == 1 and not isinstance(exc, StorageError):
+    if code == 1 and not isinstance(exc, OSError):
         assert "internal error" in lines[0]
         assert "--debug" in lines[0]
+
+
+def test_full_disk_is_not_called_a_bug() -> None:
+    result = runner.invoke(_app(OSError(28, "No space left on device", "report.html")), ["boom"])
+    assert result.output.strip() == "error: report.html: No space left on device"
 
 
 def test_paths_with_brackets_are_shown_as_they_are() -> None:

@@ -91,7 +91,7 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return text, EXIT_DATA
     if isinstance(exc, BAD_INPUT):
         return text, EXIT_USAGE
-    if isinstance(exc, StorageError):
+    if isinstance(exc, OSError):  # a full disk, a broken pipe: said plainly, not as a bug of glutemed
         return text, EXIT_INTERNAL
     return (
         f"internal error ({type(exc).__name__}: {text}); run with --debug for the traceback, and please report it",
