@@ -16,6 +16,8 @@ from glutemed.knowledge.models import (
     ClinicalTest,
     Condition,
     Exercise,
+    ExerciseFigure,
+    FigureBook,
     GaitFault,
     Muscle,
     RedFlag,
@@ -41,6 +43,9 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
 }
 
 
+FIGURES_FILE = "figures.yaml"  # stick-figure poses per exercise (not a list of records, parsed on its own)
+
+
 class KnowledgeBaseError(ValueError):
     """A data file is missing, unreadable or breaks the schema or a cross-file rule."""
 
@@ -59,6 +64,7 @@ class KnowledgeBase:
     risk_factors: dict[str, RiskFactor]
     red_flags: dict[str, RedFlag]
     source_dir: Path = field(compare=False)
+    figures: dict[str, ExerciseFigure] = field(default_factory=dict, compare=False)
 
     def reference(self, key: str) -> Reference:
         return self.references[key]
@@ -109,6 +115,24 @@ def _parse(path: Path, key: str, model: type[M]) -> list[M]:
     return parsed
 
 
+def _parse_figures(path: Path) -> dict[str, ExerciseFigure]:
+    """figures.yaml: base poses and per-exercise positions, resolved to complete poses."""
+    document = _read_yaml(path)
+    try:
+        book = FigureBook.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise KnowledgeBaseError(f"{path}: {problems}") from exc
+    out: dict[str, ExerciseFigure] = {}
+    for figure in book.resolved():
+        if figure.id in out:
+            raise KnowledgeBaseError(f"{path}: duplicate figure '{figure.id}'")
+        out[figure.id] = figure
+    return out
+
+
 def _index(path_items: Iterable[tuple[Path, Sequence[M]]], id_of: Callable[[M], str]) -> dict[str, M]:
     out: dict[str, M] = {}
     for path, items in path_items:
@@ -142,6 +166,7 @@ def load_knowledge_base(data_dir: Path | None = None, *, check: bool = True) -> 
         risk_factors=idx("risk_factors"),
         red_flags=idx("red_flags"),
         source_dir=directory,
+        figures=_parse_figures(directory / FIGURES_FILE),
     )
     if check:
         from glutemed.knowledge.validate import check_knowledge_base

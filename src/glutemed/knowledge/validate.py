@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from glutemed.knowledge.models import SOFT_TISSUE_STAGES, Direction, Family, GaitFault, Stage
+from glutemed.knowledge.models import (
+    EQUIPMENT_PROP,
+    SOFT_TISSUE_STAGES,
+    Direction,
+    Family,
+    GaitFault,
+    Stage,
+)
 
 if TYPE_CHECKING:
     from glutemed.knowledge.loader import KnowledgeBase
@@ -208,5 +215,29 @@ def check_shared_metrics(kb: KnowledgeBase) -> list[str]:
     return problems
 
 
+def check_figures(kb: KnowledgeBase) -> list[str]:
+    """Every exercise, stretch and release has its figures, every figure names one, and shows its equipment."""
+    problems = [
+        f"figures: no figures for exercise '{ident}'" for ident in kb.exercises if ident not in kb.figures
+    ]
+    for ident, figure in kb.figures.items():
+        exercise = kb.exercises.get(ident)
+        if exercise is None:
+            problems.append(f"figures/{ident}: unknown exercise '{ident}'")
+            continue
+        drawn = {prop.kind for prop in figure.props}
+        for item in exercise.equipment:
+            prop = EQUIPMENT_PROP[item]
+            if prop is not None and prop not in drawn:
+                problems.append(f"figures/{ident}: the exercise needs {item} but the figure draws no {prop}")
+    return problems
+
+
 def check_knowledge_base(kb: KnowledgeBase) -> list[str]:
-    return [*check_references(kb), *check_links(kb), *check_catalogue(kb), *check_shared_metrics(kb)]
+    return [
+        *check_references(kb),
+        *check_links(kb),
+        *check_catalogue(kb),
+        *check_shared_metrics(kb),
+        *check_figures(kb),
+    ]
