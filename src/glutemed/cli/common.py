@@ -89,6 +89,8 @@ def describe(exc: BaseException) -> tuple[str, int]:
         text = f"{exc.filename}: {exc.strerror or exc}"
     if isinstance(exc, AnalysisError):
         return text, EXIT_DATA
+    if isinstance(exc, MemoryError):
+        return "out of memory: the input is too large to analyse on this machine", EXIT_INTERNAL
     if isinstance(exc, BAD_INPUT):
         return text, EXIT_USAGE
     if isinstance(exc, OSError):  # a full disk, a broken pipe: said plainly, not as a bug of glutemed

@@ -49,6 +49,9 @@ LIMITS_MB: dict[str, float] = {
 MAX_DEPTH = 64  # nesting levels of JSON/YAML; no document of the project needs more than 8
 MAX_INT_DIGITS = 30  # longer integers are refused (Python refuses 4300+ digits with a traceback)
 QUOTE_CHARS = 60  # at most this much of an input value is ever quoted in a message
+# Parsed JSON costs about 60 bytes per value: more values than this (a 32 MB file of empty lists has 11 million)
+# would take more than 1 GB. Ten minutes of 60 fps keypoints hold about 2 million.
+MAX_JSON_VALUES = 6_000_000
 
 
 def limit_bytes(kind: str) -> int:
@@ -195,6 +198,12 @@ def parse_json(path: str | Path, text: str, what: str = "JSON file") -> Any:
     """Parse JSON text with duplicate keys, huge integers, NaN/Infinity and deep nesting refused."""
     if not text.strip():
         raise InputFileError(path, "file is empty")
+    n_values = text.count(",") + text.count("[") + text.count("{")  # an upper bound on the values, cheaply
+    if n_values > MAX_JSON_VALUES:
+        raise InputFileError(
+            path,
+            f"{what}: about {n_values:,} values, more than the {MAX_JSON_VALUES:,} it may hold in memory",
+        )
     try:
         data = json.loads(
             text, object_pairs_hook=_json_object, parse_int=_json_int, parse_constant=_json_constant
