@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from glutemed.core.series import KeypointSeries
+
 CLIP = Path(__file__).resolve().parents[1] / "data" / "video" / "male_side_treadmill" / "male_side.mp4"
 
 
@@ -46,6 +48,20 @@ def clip_frames(n: int, step: int = 1) -> list[np.ndarray]:
 @pytest.fixture(scope="session")
 def clip() -> Path:
     return CLIP
+
+
+@pytest.fixture(scope="session")
+def clip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The keypoint cache folder of :func:`default_clip_series`."""
+    return tmp_path_factory.mktemp("clip-cache")
+
+
+@pytest.fixture(scope="session")
+def default_clip_series(clip_cache: Path) -> KeypointSeries:
+    """The whole real clip through ``video_to_keypoints`` with every default, once per test session (slow)."""
+    from glutemed.services.video import video_to_keypoints
+
+    return video_to_keypoints(CLIP, cache_dir=clip_cache)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from glutemed.core.engine import GaitEngine
-from glutemed.core.series import KEYPOINTS
+from glutemed.core.series import KEYPOINTS, KeypointSeries
 from glutemed.pose.base import Frame, FramePose
 from glutemed.pose.mediapipe_backend import MediaPipePose
 from glutemed.pose.tracking import NoPersonError
@@ -105,8 +105,12 @@ def test_low_frame_rate_video_is_warned_about(tmp_path: Path, make_video, real_f
 
 
 @pytest.mark.slow
-def test_whole_clip_gives_ground_truth_cadence_and_then_hits_the_cache(clip: Path, tmp_path: Path) -> None:
-    series = video_to_keypoints(clip, cache_dir=tmp_path)
+def test_whole_clip_gives_ground_truth_cadence_and_then_hits_the_cache(
+    clip: Path, clip_cache: Path, default_clip_series: KeypointSeries
+) -> None:
+    # video_to_keypoints(clip, cache_dir=clip_cache) with every default, shared with test_pose_modes
+    series = default_clip_series
+    assert series.meta["cache"].startswith("written")
     assert series.n_frames == 360
     assert series.units == "pixel"
     assert series.meta["detected_fraction"] == "1.0000"
@@ -116,7 +120,7 @@ def test_whole_clip_gives_ground_truth_cadence_and_then_hits_the_cache(clip: Pat
     assert engine.view_.value == "side"
     assert abs(engine.summary_.cadence_spm - GROUND_TRUTH_CADENCE_SPM) <= 0.5
     spy = CountingEstimator(MediaPipePose())  # counts frames: a cache hit runs no pose estimation at all
-    again = video_to_keypoints(clip, cache_dir=tmp_path, estimator=spy)
+    again = video_to_keypoints(clip, cache_dir=clip_cache, estimator=spy)
     assert spy.frames_seen == 0
     assert again.meta["cache"].startswith("hit")
     assert np.allclose(again.positions, series.positions, equal_nan=True)

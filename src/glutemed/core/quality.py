@@ -2,8 +2,14 @@
 
     score = confidence_factor * stance_factor * fps_factor * tilt_factor
 
-- confidence_factor: median keypoint confidence of the joints the metrics use, mapped linearly from
-  CONF_FLOOR (factor 0) to CONF_FULL (factor 1).
+- confidence_factor: per leg, the confidence of its weakest joint (:func:`leg_confidence`: the median over
+  frames of each of LEG_KEYPOINTS, its hip, knee, ankle and heel, and the lowest of those), mapped linearly from
+  CONF_FLOOR (factor 0) to CONF_FULL (factor 1). Every leg metric needs the whole hip-knee-ankle chain, so the
+  weakest joint bounds it. Each leg has its own, because one leg can be seen far worse than the other: in a
+  side view the far leg is half hidden (on the bundled clip MediaPipe's median confidence was about 0.97 for
+  the near leg's knee and 0.52 for the far leg's), and the pose stage lowers a leg's confidence on frames where
+  its thigh or shank had an impossible length (glutemed.pose.tracking). ``median_confidence`` and ``confidence_factor`` are those of
+  both legs pooled, for the report's filming advice.
 - stance_factor: 0 below MIN_STANCES stances on that leg (no verdict at all then); from MIN_STANCES it rises
   linearly from 0.7 to 1 at FULL_STANCES. The minimum of 7 follows Dingenen et al. 2018 (Phys Ther Sport
   33:40-47, key ``dingenen2018a``): about 6.3 steps were needed for a stable mean, so at least 7 per side.
@@ -19,12 +25,12 @@ published values; they rank recordings, they do not turn into measurement error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from glutemed.core.events import Side
-from glutemed.core.series import KeypointSeries
+from glutemed.core.series import FloatArray, KeypointSeries
 
 CONF_FLOOR = 0.3
 CONF_FULL = 0.8
@@ -39,6 +45,7 @@ TILT_OK_DEG = 2.0
 TILT_BAD_DEG = 10.0
 TILT_FACTOR_MIN = 0.5
 METRIC_KEYPOINTS = ("hip", "knee", "ankle", "heel", "shoulder")
+LEG_KEYPOINTS = ("hip", "knee", "ankle", "heel")
 
 
 def confidence_factor(median_confidence: float) -> float:
@@ -70,16 +77,31 @@ def tilt_factor(camera_roll_deg: float) -> float:
     return float(1.0 - (1.0 - TILT_FACTOR_MIN) * np.clip(excess, 0.0, 1.0))
 
 
+SIDES: tuple[Side, Side] = ("left", "right")
+
+
 def median_keypoint_confidence(series: KeypointSeries, /) -> float:
     """Median confidence over frames of the left/right joints the metrics use (those the series has)."""
     cols = [
         series.index(f"{side}_{part}")
         for part in METRIC_KEYPOINTS
-        for side in ("left", "right")
+        for side in SIDES
         if f"{side}_{part}" in series.names
     ]
     conf = series.confidence[:, cols] if cols else series.confidence
     return float(np.median(conf)) if conf.size else float("nan")
+
+
+def leg_confidence(confidence: FloatArray, names: tuple[str, ...], side: Side, /) -> float:
+    """The confidence of one leg's weakest joint: the lowest per-joint median over frames of its LEG_KEYPOINTS.
+
+    ``confidence`` is (frames, keypoints) in the order of ``names``; joints the names lack are skipped; NaN when
+    the leg has none or there are no frames.
+    """
+    cols = [names.index(f"{side}_{part}") for part in LEG_KEYPOINTS if f"{side}_{part}" in names]
+    if not cols or confidence.shape[0] == 0:
+        return float("nan")
+    return float(np.min(np.median(confidence[:, cols], axis=0)))
 
 
 @dataclass(frozen=True)
@@ -91,13 +113,21 @@ class QualityReport:
     confidence_factor: float
     fps_factor: float
     tilt_factor: float
+    leg_confidence: dict[Side, float] = field(default_factory=dict)
+    confidence_factor_by_side: dict[Side, float] = field(default_factory=dict)
 
     def stance_factor(self, side: Side) -> float:
         return stance_factor(self.n_stances.get(side, 0))
 
+    def side_confidence_factor(self, side: Side) -> float:
+        """The confidence factor of one leg (the pooled one when the leg's own is not known)."""
+        return self.confidence_factor_by_side.get(side, self.confidence_factor)
+
     def score(self, side: Side) -> float:
         """The combined score for one leg's verdicts."""
-        return self.confidence_factor * self.stance_factor(side) * self.fps_factor * self.tilt_factor
+        return (
+            self.side_confidence_factor(side) * self.stance_factor(side) * self.fps_factor * self.tilt_factor
+        )
 
     @property
     def overall(self) -> float:
@@ -109,6 +139,7 @@ def assess_quality(
     series: KeypointSeries, /, *, n_stances: dict[Side, int], camera_roll_deg: float = float("nan")
 ) -> QualityReport:
     median_conf = median_keypoint_confidence(series)
+    by_side = {side: leg_confidence(series.confidence, series.names, side) for side in SIDES}
     return QualityReport(
         median_confidence=median_conf,
         fps_hz=series.fps_hz,
@@ -117,4 +148,6 @@ def assess_quality(
         confidence_factor=confidence_factor(median_conf),
         fps_factor=fps_factor(series.fps_hz),
         tilt_factor=tilt_factor(camera_roll_deg),
+        leg_confidence=by_side,
+        confidence_factor_by_side={side: confidence_factor(c) for side, c in by_side.items()},
     )

@@ -2,23 +2,37 @@
 
 It uses the legacy ``mp.solutions.pose`` API with ``model_complexity=1``: the "full" landmark model and the
 person detector, both shipped inside the wheel, so nothing is downloaded (the "lite" and "heavy" models, complexity 0
-and 2, are not in the wheel and would be downloaded, so they are refused). The solution runs in video mode: it detects a
-person once, then tracks that one person from frame to frame, re-detecting only when the track is lost. It
-never returns more than one person (see :mod:`glutemed.pose.tracking`).
+and 2, are not in the wheel and would be downloaded, so they are refused). It never returns more than one person
+(see :mod:`glutemed.pose.tracking`).
+
+Two modes (``mode``):
+
+- ``"static"`` (the default): every frame is a still image. The person detector places the landmark model's
+  region of interest afresh on each frame, and no landmark smoothing runs. Frames do not depend on each other,
+  so they are spread over ``workers`` threads, each with its own solution (MediaPipe releases the GIL while it
+  runs), and the results come back in frame order; the keypoints are the same whatever the number of workers.
+- ``"tracking"``: MediaPipe's video mode. It detects a person once, then places each frame's region from the
+  previous frame's landmarks and smooths the landmarks, re-detecting only when the track is lost. It is the
+  cheapest on one core, but in a side view it bends the knees too little: on the bundled clip the knee-flexion
+  peaks in stance were 26.2/19.7 deg (near/far leg) against 32.0/34.2 deg from RTMPose keypoints of the same
+  frames, where static mode gave 31.5/31.3 (``benchmarks/bench_video.py --modes``, docs/validation.md).
 
 Of BlazePose's 33 landmarks, 13 map onto the canonical keypoints: nose 0, shoulders 11/12, hips 23/24,
 knees 25/26, ankles 27/28, heels 29/30 and the foot index 31/32 (the tip of the foot), used as ``*_toe``.
 MediaPipe returns coordinates normalised to the image; they are scaled to pixels of the (rotated) frame.
 The landmark's ``visibility`` (the model's estimate that the point is visible, in 0..1) is kept as the
-keypoint's confidence.
+keypoint's confidence; in a side view the far leg's is much lower than the near leg's.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 # MediaPipe's C++ logging (glog/absl) prints INFO lines on import and per graph; keep warnings and errors only,
 # unless the user asked for more. Set before the import below, which reads it.
@@ -49,6 +63,10 @@ BLAZEPOSE_INDEX: dict[str, int] = {
     "right_toe": 32,  # BlazePose "right foot index"
 }
 _BUNDLED_MODELS = {1: "pose_landmark_full.tflite"}  # lite (0) and heavy (2) would be downloaded
+PoseMode = Literal["static", "tracking"]
+POSE_MODES: tuple[str, ...] = get_args(PoseMode)
+DEFAULT_MODE: PoseMode = "static"
+MAX_AUTO_WORKERS = 4  # "auto" uses one worker per available core, at most this many
 
 
 class PoseBackendError(RuntimeError):
@@ -70,8 +88,22 @@ def bundled_model_path(model_complexity: int) -> Path:
     return path
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity where the platform tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class MediaPipePose:
-    """The :class:`~glutemed.pose.base.PoseEstimator` for MediaPipe Pose (BlazePose full, video mode)."""
+    """The :class:`~glutemed.pose.base.PoseEstimator` for MediaPipe Pose (BlazePose full).
+
+    ``mode`` is ``"static"`` (default) or ``"tracking"`` (see the module docstring). ``workers`` is the number of
+    threads static mode runs in: 0 means one per available core, at most :data:`MAX_AUTO_WORKERS`; tracking mode
+    always runs in one. ``model_id`` names the mode (the keypoint cache is keyed by it), not the workers, which do
+    not change the keypoints.
+    """
 
     name = "mediapipe-pose"
     names: tuple[str, ...] = KEYPOINTS
@@ -79,39 +111,84 @@ class MediaPipePose:
     def __init__(
         self,
         *,
+        mode: str = DEFAULT_MODE,
+        workers: int = 0,
         model_complexity: int = 1,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
         bundled_model_path(model_complexity)
+        if mode not in POSE_MODES:
+            raise PoseBackendError(f"unknown pose mode {mode!r} (expected one of {', '.join(POSE_MODES)})")
+        if workers < 0:
+            raise PoseBackendError(f"workers must be 0 (auto) or more, not {workers}")
+        self.mode = mode
         self.model_complexity = model_complexity
         self.min_detection_confidence = min_detection_confidence
         self.min_tracking_confidence = min_tracking_confidence
-        self.model_id = (
-            f"mediapipe-{mp.__version__}-pose-c{model_complexity}"
-            f"-det{min_detection_confidence:g}-trk{min_tracking_confidence:g}"
-        )
+        self.workers = 1 if mode == "tracking" else (workers or min(MAX_AUTO_WORKERS, available_cores()))
+        settings = f"det{min_detection_confidence:g}"
+        if mode == "tracking":
+            settings += f"-trk{min_tracking_confidence:g}"
+        self.model_id = f"mediapipe-{mp.__version__}-pose-c{model_complexity}-{mode}-{settings}"
         self._index = np.array([BLAZEPOSE_INDEX[n] for n in self.names])
 
     def solution(self) -> Any:
         """A fresh legacy ``mp.solutions.pose.Pose`` with this backend's settings (use it as a context manager)."""
         return mp.solutions.pose.Pose(
-            static_image_mode=False,
+            static_image_mode=self.mode == "static",
             model_complexity=self.model_complexity,
-            smooth_landmarks=True,
+            smooth_landmarks=True,  # ignored in static mode
             enable_segmentation=False,
             min_detection_confidence=self.min_detection_confidence,
             min_tracking_confidence=self.min_tracking_confidence,
         )
 
     def estimate(self, frames: Iterable[Frame]) -> Iterator[FramePose]:
-        """Yield the pose of each BGR frame; a frame with nobody found gives :meth:`FramePose.missing`."""
-        with self.solution() as pose:
+        """Yield the pose of each BGR frame, in order; a frame with nobody found gives :meth:`FramePose.missing`."""
+        if self.workers == 1:
+            with self.solution() as pose:
+                for frame in frames:
+                    yield self._pose_of(pose, frame)
+            return
+        yield from self._estimate_in_threads(frames)
+
+    def _estimate_in_threads(self, frames: Iterable[Frame]) -> Iterator[FramePose]:
+        """Static mode over ``workers`` threads: each frame goes to whichever solution is free; order is kept.
+
+        At most two frames per worker are in flight, so a long video still streams.
+        """
+        solutions = [self.solution() for _ in range(self.workers)]
+        free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for solution in solutions:
+            free.put(solution)
+
+        def work(frame: Frame) -> FramePose:
+            pose = free.get()
+            try:
+                return self._pose_of(pose, frame)
+            finally:
+                free.put(pose)
+
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="glutemed-pose")
+        pending: deque[Future[FramePose]] = deque()
+        try:
             for frame in frames:
-                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                rgb.flags.writeable = False
-                result = pose.process(rgb)
-                yield self._to_frame_pose(result, width_px=frame.shape[1], height_px=frame.shape[0])
+                pending.append(pool.submit(work, frame))
+                if len(pending) >= 2 * self.workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for solution in solutions:
+                solution.close()
+
+    def _pose_of(self, pose: Any, frame: Frame) -> FramePose:
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        result = pose.process(rgb)
+        return self._to_frame_pose(result, width_px=frame.shape[1], height_px=frame.shape[0])
 
     def _to_frame_pose(self, result: Any, *, width_px: int, height_px: int) -> FramePose:
         if result.pose_landmarks is None:

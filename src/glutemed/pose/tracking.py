@@ -13,6 +13,9 @@ consecutive frames the body centre (mean of hips and shoulders) may move at most
 torso length may change by at most a factor 1.5. A runner crossing the image at 5 m/s with a 0.5 m torso
 moves about a third of a torso length per frame at 30 fps, well under the first limit.
 
+Each leg is also checked on its own (:mod:`glutemed.pose.legs`): points that spike away for one frame and limbs
+with an impossible length lose confidence, and the frames are listed per leg (``implausible``).
+
 Frames with no person found keep NaN positions and confidence 0 (the gait engine treats them as gaps; the
 runner leaving the frame shows up as such gaps). A clip with no person in any frame is refused with
 :class:`NoPersonError`.
@@ -29,6 +32,7 @@ from numpy.typing import NDArray
 
 from glutemed.io.errors import InputFileError
 from glutemed.pose.base import FloatArray, FramePose
+from glutemed.pose.legs import SIDES, LegCheck, check_legs
 
 MAX_CENTRE_JUMP_TORSO = 1.0
 MAX_TORSO_SCALE_CHANGE = 1.5
@@ -52,6 +56,12 @@ class Track:
     confidence: FloatArray
     detected: NDArray[np.bool_]
     jump_frames: tuple[int, ...]
+    legs: LegCheck  # per leg: frames with a spiking point or an impossible thigh or shank
+
+    @property
+    def implausible(self) -> dict[str, tuple[int, ...]]:
+        """Per leg ("left", "right"), the frames where something about it was implausible."""
+        return {side: self.legs.implausible(side) for side in SIDES}
 
     @property
     def detected_fraction(self) -> float:
@@ -64,8 +74,11 @@ class Track:
         return int(np.sum(np.diff(d) == -1))
 
 
-def assemble(poses: Sequence[FramePose], names: tuple[str, ...], path: str | Path) -> Track:
-    """Stack per-frame poses; raise :class:`NoPersonError` (naming ``path``) when nobody was ever found."""
+def assemble(
+    poses: Sequence[FramePose], names: tuple[str, ...], path: str | Path, times_s: FloatArray | None = None
+) -> Track:
+    """Stack per-frame poses and check the legs; raise :class:`NoPersonError` (naming ``path``) when nobody was
+    ever found. ``times_s`` (one per pose) lets the leg checks weigh uneven frame timing."""
     if not poses:
         raise InputFileError(path, "no video frame could be decoded")
     detected = np.array([p.detected for p in poses], dtype=bool)
@@ -79,7 +92,9 @@ def assemble(poses: Sequence[FramePose], names: tuple[str, ...], path: str | Pat
     confidence = np.stack([p.confidence for p in poses]).astype(np.float64)
     positions[~detected] = np.nan
     confidence[~detected] = 0.0
-    return Track(positions, confidence, detected, find_jumps(positions, detected, names))
+    legs = check_legs(positions, confidence, names, times_s)
+    jumps = find_jumps(positions, detected, names)
+    return Track(legs.positions, legs.confidence, detected, jumps, legs)
 
 
 def find_jumps(positions: FloatArray, detected: NDArray[np.bool_], names: tuple[str, ...]) -> tuple[int, ...]:

@@ -11,10 +11,16 @@ person) is chosen and the pose model is run a second time on a crop around them,
 else; the keypoints are moved back to full-frame pixels. ``meta`` says how many people were seen, whom the pose
 followed and what was cropped (``people_*`` keys), and ``quality_notes`` carries the sentence for the report.
 
+Pose mode: MediaPipe runs in ``static`` mode by default (each frame on its own, spread over the CPU cores),
+``tracking`` on request (``pose_mode``); see :mod:`glutemed.pose.mediapipe_backend` for why. Each leg is checked
+on its own (:mod:`glutemed.pose.legs`): ``meta`` lists the frames where a leg had a point spiking away or a
+thigh or shank of impossible length (``implausible_frames_left``/``_right``) and each leg's confidence (its
+weakest joint's median, ``leg_confidence_left``/``_right``), and the confidences themselves carry it to the quality score.
+
 Cache: the keypoints are saved as a ``glutemed.keypoints/v1`` JSON file in ``cache_dir`` (the analysis output
 folder; the user's cache folder, ``$XDG_CACHE_HOME/glutemed/keypoints`` or ``~/.cache/glutemed/keypoints``, when
 none is given, so analysing a video never writes into the video's own folder), named after the video and keyed by
-the video's SHA-256, the pose model id and the people scan's settings and detector (``meta["people_scan"]``). A
+the video's SHA-256, the pose model id (which names the pose mode) and the people scan's settings and detector (``meta["people_scan"]``). A
 later analysis of the same file with the same model and scan (for example with another config) reads that file
 and skips pose estimation. A cache that cannot be written is reported in the meta, never fatal.
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glutemed.core.quality import SIDES, leg_confidence
 from glutemed.core.series import KeypointSeries
 from glutemed.io import InputFileError, read_keypoints_json, write_keypoints_json
 from glutemed.pose.base import Frame, FramePose, PoseEstimator
@@ -42,7 +49,7 @@ from glutemed.pose.people import (
     crop,
     uncrop,
 )
-from glutemed.pose.tracking import TRACKING_NOTE, assemble
+from glutemed.pose.tracking import TRACKING_NOTE, Track, assemble
 from glutemed.pose.video import VideoReader, fps_warning, timing_note
 
 ProgressCallback = Callable[[int, int], None]
@@ -71,10 +78,11 @@ def cache_path(video: Path, sha256: str, model_id: str, cache_dir: Path | None =
     return (cache_dir or user_cache_dir()) / f"{video.stem}.{sha256[:16]}.{model}{CACHE_SUFFIX}"
 
 
-def default_estimator() -> PoseEstimator:
-    from glutemed.pose.mediapipe_backend import MediaPipePose
+def default_estimator(mode: str | None = None) -> PoseEstimator:
+    """The bundled MediaPipe backend in ``mode`` (None: its default, static)."""
+    from glutemed.pose.mediapipe_backend import DEFAULT_MODE, MediaPipePose
 
-    return MediaPipePose()
+    return MediaPipePose(mode=mode or DEFAULT_MODE)
 
 
 def default_people_detector() -> PeopleDetector:
@@ -98,16 +106,18 @@ def video_to_keypoints(
     scan_people: bool = True,
     people_detector: PeopleDetector | None = None,
     scan_settings: ScanSettings = DEFAULT_SCAN,
+    pose_mode: str | None = None,
 ) -> KeypointSeries:
     """Pose keypoints of every frame of the video at ``path``; errors are InputFileError naming the file.
 
+    ``pose_mode`` ("static" or "tracking") picks the bundled backend's mode when no ``estimator`` is given.
     ``scan_people=False`` skips the people scan (the pose model then follows whomever it finds, as MediaPipe
     alone does); ``people_detector`` replaces the bundled MediaPipe person detector.
     """
     path = Path(path)
     with VideoReader(path) as video:  # checks the file before anything slow happens
         sha256 = file_sha256(path)
-        estimator = estimator or default_estimator()
+        estimator = estimator or default_estimator(pose_mode)
         cached = cache_path(path, sha256, estimator.model_id, cache_dir)
         detector = (people_detector or default_people_detector()) if scan_people else None
         scan_key = people_scan_key(detector, scan_settings)
@@ -199,8 +209,8 @@ def _estimate(
             people_meta["people_full_frame_on_runner"] = _on_runner(poses, estimator.names, scan)
             poses = _estimate_cropped(video.path, estimator, scan.plan, len(poses), progress)
             notes.append(scan.note())
-    track = assemble(poses, estimator.names, video.path)
     times_s = np.array(times[: len(poses)], dtype=np.float64)
+    track = assemble(poses, estimator.names, video.path, times_s if times_s.size == len(poses) else None)
     if times_s.size < 2:
         raise InputFileError(video.path, f"only {times_s.size} frame decoded; a gait analysis needs a clip")
     fps_hz = float(1.0 / np.median(np.diff(times_s)))
@@ -219,6 +229,7 @@ def _estimate(
             f"no person found in {int((~track.detected).sum())} of {track.detected.size} frames "
             f"(lost {track.n_lost} time(s)): is the runner in view for the whole clip?"
         )
+    notes.extend(_leg_notes(track.implausible, track.detected.size))
     meta = {
         "model_id": estimator.model_id,
         "pose_backend": estimator.name,
@@ -233,6 +244,9 @@ def _estimate(
         "detected_fraction": f"{track.detected_fraction:.4f}",
         "tracking": TRACKING_NOTE,
         "jump_frames": ",".join(str(i) for i in track.jump_frames[:MAX_LISTED_JUMPS]),
+        "pose_mode": str(getattr(estimator, "mode", "")),
+        "pose_workers": str(getattr(estimator, "workers", "")),
+        **_leg_meta(track, estimator.names),
         **people_meta,
         "warnings": " | ".join(warnings),
         "quality_notes": " | ".join(notes),
@@ -246,6 +260,32 @@ def _estimate(
         f"{estimator.name} ({estimator.model_id}) on {info.path.name}",
         meta,
     )
+
+
+def _leg_meta(track: Track, names: tuple[str, ...]) -> dict[str, str]:
+    """Per leg: its confidence over frames with a person (its weakest joint's median, as the quality score takes
+    it), and its implausible frames."""
+    meta: dict[str, str] = {}
+    for side in SIDES:
+        conf = leg_confidence(track.confidence[track.detected], names, side)
+        meta[f"leg_confidence_{side}"] = f"{conf:.3f}" if np.isfinite(conf) else ""
+        frames = track.implausible.get(side, ())
+        meta[f"implausible_frames_{side}"] = ",".join(str(i) for i in frames[:MAX_LISTED_JUMPS])
+        meta[f"implausible_count_{side}"] = str(len(frames))
+        meta[f"collapsed_frames_{side}"] = str(len(track.legs.collapsed.get(side, ())))
+        meta[f"spike_frames_{side}"] = str(len(track.legs.spikes.get(side, ())))
+        meta[f"off_length_frames_{side}"] = str(len(track.legs.off_length.get(side, ())))
+    return meta
+
+
+def _leg_notes(implausible: dict[str, tuple[int, ...]], n_frames: int) -> list[str]:
+    return [
+        f"the pose model misplaced the {side} leg in {len(frames)} of {n_frames} frames (laid onto the other "
+        "leg, a point jumping away for one frame, or a thigh or shank of impossible length); those points were "
+        "dropped or count for less"
+        for side, frames in implausible.items()
+        if frames
+    ]
 
 
 def _estimate_cropped(
