@@ -15,10 +15,18 @@ import numpy as np
 import pytest
 
 from glutemed.config import load_config
+from glutemed.core.faults import Verdict
 from glutemed.io import InputFileError
 from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf
-from glutemed.reports.overlay import choose_stances, stance_stills, write_overlay_video
+from glutemed.reports.overlay import (
+    Still,
+    highlighted_stance,
+    shown_stances,
+    stance_stills,
+    worst_words,
+    write_overlay_video,
+)
 from glutemed.services.analyze import Recording, analyze_file, build_result
 
 CLIP = Path(__file__).resolve().parents[1] / "data" / "video" / "male_side_treadmill"
@@ -39,8 +47,17 @@ def side(kb: KnowledgeBase) -> Recording:
 
 
 @pytest.fixture(scope="module")
-def stills(side: Recording) -> dict[str, str]:
+def stills(side: Recording) -> list[Still]:
     return stance_stills(VIDEO, side)
+
+
+def _flag(recording: Recording, fault_id: str, side: str) -> Recording:
+    """The same stances with one leg's verdict set to flagged (what the analyzer says, not a re-judgement)."""
+    verdicts = [
+        replace(v, verdict=Verdict.FLAGGED) if (v.fault_id, v.side) == (fault_id, side) else v
+        for v in recording.verdicts
+    ]
+    return replace(recording, verdicts=verdicts)
 
 
 def test_overlay_has_the_input_frames_and_size(side: Recording, tmp_path: Path) -> None:
@@ -73,21 +90,47 @@ def test_overlay_of_a_bad_video_leaves_no_file(side: Recording, tmp_path: Path) 
     assert list(out_dir.iterdir()) == []
 
 
-def test_worst_stance_has_the_largest_knee_flexion(side: Recording) -> None:
-    chosen = choose_stances(side.engine)
-    values = [s.knee_flexion_peak_stance_deg for s in side.engine.stances_.stances]
-    assert chosen["worst"].value == pytest.approx(np.nanmax(values))
-    assert chosen["representative"].side == chosen["worst"].side
+def test_nothing_flagged_shows_a_typical_stance_of_each_leg(side: Recording) -> None:
+    assert not any(v.verdict in (Verdict.FLAGGED, Verdict.BORDERLINE) for v in side.verdicts)
+    shown = shown_stances(side)
+    assert [(s.kind, s.side) for s in shown] == [("typical", "left"), ("typical", "right")]
+    assert highlighted_stance(side) is None  # the overlay marks no "worst" stance when nothing is flagged
+    for s in shown:
+        leg = [x.knee_flexion_peak_stance_deg for x in side.engine.stances_.stances if x.side == s.side]
+        assert abs(s.value - np.median(leg)) == min(abs(v - np.median(leg)) for v in leg)
 
 
-def test_stills_are_pngs_of_the_video_size(stills: dict[str, str]) -> None:
-    assert set(stills) == {"representative", "worst"}
-    for uri in stills.values():
-        assert uri.startswith("data:image/png;base64,")
-        png = np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), dtype=np.uint8)
+@pytest.mark.parametrize(
+    ("fault_id", "leg", "pick"), [("stiff-landing", "right", np.min), ("reduced-stiffness", "left", np.max)]
+)
+def test_flagged_fault_shows_its_own_direction_on_its_own_leg(
+    side: Recording, fault_id: str, leg: str, pick: Any
+) -> None:
+    flagged = _flag(side, fault_id, leg)
+    shown = shown_stances(flagged)
+    assert [(s.kind, s.side) for s in shown] == [("worst", leg), ("typical", leg)]
+    values = [x.knee_flexion_peak_stance_deg for x in side.engine.stances_.stances if x.side == leg]
+    assert shown[0].value == pytest.approx(pick(values))
+    worst = highlighted_stance(flagged)
+    assert worst == shown[0]
+    expected = "least knee bend" if fault_id == "stiff-landing" else "most knee bend"
+    assert worst_words(worst.target.metric, worst.target.direction) == expected
+    assert worst.title.startswith(f"{leg} leg, step ")
+    assert worst.strike_time_s <= worst.frame_time_s <= worst.toe_off_time_s
+
+
+def test_stills_are_pngs_cropped_around_the_runner(stills: list[Still]) -> None:
+    assert [(s.kind, s.side) for s in stills] == [("typical", "left"), ("typical", "right")]
+    for still in stills:
+        assert still.uri.startswith("data:image/png;base64,")
+        png = np.frombuffer(base64.b64decode(still.uri.split(",", 1)[1]), dtype=np.uint8)
         image = cv2.imdecode(png, cv2.IMREAD_COLOR)
         assert image is not None
-        assert image.shape[:2] == (HEIGHT_PX, WIDTH_PX)
+        height, width = image.shape[:2]
+        assert height <= HEIGHT_PX
+        assert width <= WIDTH_PX
+        assert width >= 0.5 * height  # widened so the labels fit
+        assert still.angle_text.startswith("knee bend on this frame")
 
 
 def _pdf_pages(data: bytes) -> int:
@@ -112,12 +155,13 @@ def _replaced(box: Any, seen: Counter[str]) -> Counter[str]:
 
 
 def test_pdf_report_with_stills(
-    side: Recording, kb: KnowledgeBase, stills: dict[str, str], tmp_path: Path
+    side: Recording, kb: KnowledgeBase, stills: list[Still], tmp_path: Path
 ) -> None:
     result = build_result([side], load_config())
-    assert "Representative and worst stance" not in render_gait_report(result, [side], kb)
-    page = render_gait_report(result, [side], kb, stills)
-    assert "Representative and worst stance" in page
+    assert "Pictures that show the fault" not in render_gait_report(result, [side], kb)
+    page = render_gait_report(result, [side], kb, stills, page_size="Letter")
+    assert "Pictures that show the fault" in page
+    assert "size:Letter" in page
     assert page.count("data:image/png;base64,") == 2
     pdf = write_gait_pdf(page, tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")

@@ -27,6 +27,7 @@ from glutemed.contracts.gait_result import FaultVerdictOut, read_gait_result
 from glutemed.contracts.gait_views import metric_label, normal_band, one_row_per_metric
 from glutemed.io import InputFileError
 from glutemed.io.atomic import check_output_dir, check_output_file
+from glutemed.io.safe_read import check_regular
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.pose import is_video
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
@@ -131,16 +132,21 @@ def write_media(
     report: Path | None,
     pdf: Path | None,
     overlay: Path | None,
+    summary: Path | None = None,
 ) -> None:
-    """HTML and PDF reports (with stills when a video was analysed) and the annotated video."""
+    """HTML and PDF reports, the runner summary (with stills when a video was analysed) and the annotated
+    video."""
     videos = [r for r in recordings if is_video(r.path)]
     if overlay is not None and not videos:
         fail("--overlay needs a video input: keypoint files have no frames to draw on")
-    stills = stance_stills(videos[0].path, videos[0]) if videos and (report or pdf) else None
+    stills = stance_stills(videos[0].path, videos[0]) if videos and (report or pdf or summary) else None
     if report is not None:
         err_console.print(
             f"Report written to {escape(str(write_gait_report(result, recordings, kb, report, stills)))}"
         )
+    if summary is not None:
+        written = write_gait_report(result, recordings, kb, summary, stills, audience="runner")
+        err_console.print(f"Runner summary written to {escape(str(written))}")
     if pdf is not None:
         html_text = render_gait_report(result, recordings, kb, stills)
         err_console.print(f"PDF written to {escape(str(write_gait_pdf(html_text, pdf)))}")
@@ -183,6 +189,10 @@ def register(app: typer.Typer) -> None:
         pdf: Annotated[
             Path | None, typer.Option("--pdf", help="Write the report as PDF to this file.")
         ] = None,
+        summary: Annotated[
+            Path | None,
+            typer.Option("--summary", help="Write the runner's summary (plain words, HTML) to this file."),
+        ] = None,
         overlay: Annotated[
             Path | None,
             typer.Option(
@@ -204,12 +214,19 @@ def register(app: typer.Typer) -> None:
         # Outputs are checked before the long work (pose estimation can take minutes).
         if out is not None:
             check_output_dir(out, "--out folder")
-        for path_out, what in ((report, "--report HTML"), (pdf, "--pdf file"), (overlay, "--overlay video")):
+        for path_out, what in (
+            (report, "--report HTML"),
+            (pdf, "--pdf file"),
+            (summary, "--summary HTML"),
+            (overlay, "--overlay video"),
+        ):
             if path_out is not None:
                 check_output_file(path_out, what)
         if overlay is not None and not any(is_video(p) for p in inputs):
             fail("--overlay needs a video input: keypoint files have no frames to draw on")
         try:
+            if config_path is not None:
+                check_regular(config_path, "TOML config")  # a FIFO or device would hang the TOML reader
             config = load_config(config_path)
             earlier = read_baseline(baseline) if baseline is not None else None
         except (ConfigError, InputFileError) as exc:
@@ -253,7 +270,7 @@ def register(app: typer.Typer) -> None:
         result = build_result(recordings, config, baseline=earlier)
         if out is not None:
             write_outputs(result, recordings, out, config)
-        write_media(result, recordings, kb, report=report, pdf=pdf, overlay=overlay)
+        write_media(result, recordings, kb, report=report, pdf=pdf, overlay=overlay, summary=summary)
         if json_out:
             print_json(result)
         else:

@@ -5,9 +5,11 @@ down, so they land on the frames as they are. Frames come from :class:`glutemed.
 rotation as during pose estimation); each frame is matched to the series sample nearest in time. OpenCV loads
 only when one of these functions runs.
 
-The "worst" stance is the one with the largest value of the view's main metric (knee flexion peak in stance for
-a side view, pelvic drop peak for a rear or front view); the "representative" stance is the one of the same leg
-whose value lies closest to that leg's median.
+Which stances are shown follows the analyzer's verdicts: for each flagged or borderline fault and leg, the stance
+that is worst *in that fault's direction* (too little knee bend: the stance with the least bend) on the leg the
+fault was found on, and a typical stance of that leg (closest to the leg's median) for comparison
+(:func:`glutemed.core.stance_choice.choose_stances`). With nothing flagged or borderline, the stills show a
+typical stance of each leg and the overlay highlights no stance.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from glutemed.core.engine import GaitEngine
+from glutemed.core.faults import FaultVerdict, Verdict
 from glutemed.core.series import KEYPOINTS
+from glutemed.core.stance_choice import Direction, StanceValue, choose_stances
+from glutemed.core.stance_curves import ANGLE_OF_METRIC, angle_track
+from glutemed.core.stance_metrics import StanceMetrics
 from glutemed.core.view import View
 
 Progress = Callable[[int, int | None], None]  # (frames done, frames expected or None)
@@ -51,10 +57,24 @@ MID_BGR = (220, 220, 220)
 PELVIS_BGR = (0, 230, 255)  # yellow
 WORST_BGR = (40, 40, 230)  # red
 TEXT_BGR = (255, 255, 255)
-METRIC_LABELS = {
-    "knee_flexion_peak_stance_deg": "knee flexion peak",
-    "pelvic_drop_peak_deg": "pelvic drop peak",
+METRIC_WORDS = {
+    "knee_flexion_peak_stance_deg": "peak knee bend",
+    "pelvic_drop_peak_deg": "peak pelvic drop",
+    "hip_adduction_peak_deg": "peak hip adduction",
+    "knee_fppa_peak_deg": "peak knee valgus angle",
+    "shank_angle_strike_deg": "shank tilt at foot strike",
+    "step_width_cm": "step width",
 }
+# what "worst" means per direction, in words: (too much, too little)
+WORST_WORDS = {
+    "knee_flexion_peak_stance_deg": ("most knee bend", "least knee bend"),
+    "pelvic_drop_peak_deg": ("most pelvic drop", "least pelvic drop"),
+    "hip_adduction_peak_deg": ("most hip adduction", "least hip adduction"),
+    "knee_fppa_peak_deg": ("largest knee valgus angle", "smallest knee valgus angle"),
+    "shank_angle_strike_deg": ("most forward shank", "least forward shank"),
+    "step_width_cm": ("widest step", "narrowest step"),
+}
+UNIT_WORDS = {"deg": "deg", "centimetres": "cm", "spm": "steps/min"}
 
 
 class RecordingLike(Protocol):
@@ -63,40 +83,190 @@ class RecordingLike(Protocol):
     @property
     def engine(self) -> GaitEngine: ...
 
+    @property
+    def verdicts(self) -> list[FaultVerdict]: ...
+
 
 @dataclass(frozen=True)
-class StanceChoice:
+class StillTarget:
+    """A fault (or, with nothing flagged, the view's main metric) whose stances a still should show."""
+
+    fault_id: str | None
+    metric: str
+    side: str
+    direction: Direction
+    unit: str
+    band: str  # the normal band in words, from the verdict's own thresholds
+
+
+@dataclass(frozen=True)
+class ShownStance:
+    """One stance picked for a still or for the overlay's highlight."""
+
+    target: StillTarget
+    kind: Literal["worst", "typical"]
     side: str
     strike_time_s: float
     toe_off_time_s: float
     value: float
-    metric: str
+    step: int  # 1-based among the leg's measured stances
+    n_steps: int
+    frame_time_s: float  # the instant shown: the angle's peak within the stance, or foot strike
 
     @property
-    def mid_time_s(self) -> float:
-        return 0.5 * (self.strike_time_s + self.toe_off_time_s)
+    def title(self) -> str:
+        what = (
+            "typical stance"
+            if self.kind == "typical"
+            else worst_words(self.target.metric, self.target.direction)
+        )
+        return f"{self.side} leg, step {self.step} of {self.n_steps}: {what}"
+
+    @property
+    def value_text(self) -> str:
+        unit = UNIT_WORDS.get(self.target.unit, self.target.unit)
+        return f"{METRIC_WORDS.get(self.target.metric, self.target.metric)} {self.value:.1f} {unit}"
+
+
+@dataclass(frozen=True)
+class Still:
+    """A PNG still of one shown stance, with the angle drawn on it."""
+
+    stance: ShownStance
+    angle_text: str  # the angle drawn, measured on this frame ('' when the keypoints were missing)
+    uri: str  # data:image/png;base64,...
+
+    @property
+    def fault_id(self) -> str | None:
+        return self.stance.target.fault_id
+
+    @property
+    def metric(self) -> str:
+        return self.stance.target.metric
+
+    @property
+    def side(self) -> str:
+        return self.stance.side
+
+    @property
+    def kind(self) -> str:
+        return self.stance.kind
+
+
+def worst_words(metric: str, direction: str) -> str:
+    more, less = WORST_WORDS.get(metric, ("largest value", "smallest value"))
+    return more if direction == "above" else less
 
 
 def main_metric(engine: GaitEngine) -> str:
-    """The metric the worst stance is chosen by: knee flexion for a side view, pelvic drop otherwise."""
+    """The metric shown when nothing is flagged: knee flexion for a side view, pelvic drop otherwise."""
     return "knee_flexion_peak_stance_deg" if engine.view_ is View.SIDE else "pelvic_drop_peak_deg"
 
 
-def choose_stances(engine: GaitEngine) -> dict[str, StanceChoice]:
-    """``worst`` and ``representative`` stances (same leg); empty when the metric was never measured."""
-    metric = main_metric(engine)
-    choices = [
-        StanceChoice(s.side, s.strike_time_s, s.toe_off_time_s, float(getattr(s, metric)), metric)
-        for s in engine.stances_.stances
+def _band_words(verdicts: list[FaultVerdict], metric: str, side: str) -> str:
+    same = [v for v in verdicts if v.metric == metric and v.side == side]
+    if not same:
+        return ""
+    first, unit = same[0], UNIT_WORDS.get(same[0].unit, same[0].unit)
+    if first.judged_by == "other-side":
+        return f"legs within {first.borderline:g} {unit} of each other"
+    if first.judged_by == "information":
+        return "not judged (information)"
+    lows = [v.borderline for v in same if v.direction == "below"]
+    highs = [v.borderline for v in same if v.direction == "above"]
+    if lows and highs:
+        return f"{max(lows):g}-{min(highs):g} {unit}"
+    return f"above {max(lows):g} {unit}" if lows else f"below {min(highs):g} {unit}"
+
+
+def still_targets(recording: RecordingLike) -> list[StillTarget]:
+    """Flagged and borderline faults measured per stance, flagged first, then by quality; one per metric and
+    leg. With none: the view's main metric on each leg."""
+    per_stance = set(StanceMetrics.__dataclass_fields__)
+    engine = recording.engine
+    judged = [
+        v
+        for v in recording.verdicts
+        if v.verdict in (Verdict.FLAGGED, Verdict.BORDERLINE)
+        and v.side in ("left", "right")
+        and v.metric in per_stance
     ]
-    measured = [c for c in choices if math.isfinite(c.value)]
-    if not measured:
-        return {}
-    worst = max(measured, key=lambda c: c.value)
-    leg = [c for c in measured if c.side == worst.side]
-    median = float(np.median([c.value for c in leg]))
-    representative = min(leg, key=lambda c: abs(c.value - median))
-    return {"representative": representative, "worst": worst}
+    judged.sort(key=lambda v: (v.verdict is not Verdict.FLAGGED, -v.quality))
+    out: dict[tuple[str, str], StillTarget] = {}
+    for v in judged:
+        direction: Direction = "below" if v.direction == "below" else "above"
+        band = _band_words(recording.verdicts, v.metric, v.side)
+        out.setdefault((v.metric, v.side), StillTarget(v.fault_id, v.metric, v.side, direction, v.unit, band))
+    if out:
+        return list(out.values())
+    metric = main_metric(engine)
+    return [
+        StillTarget(None, metric, side, "above", "deg", _band_words(recording.verdicts, metric, side))
+        for side in ("left", "right")
+    ]
+
+
+def _frame_time(engine: GaitEngine, metric: str, side: str, strike_s: float, toe_off_s: float) -> float:
+    """The instant a stance's value belongs to: the angle's peak for peak metrics, else strike or mid-stance."""
+    angle = ANGLE_OF_METRIC.get(metric)
+    if metric.endswith("_strike_deg") or metric == "step_width_cm":
+        return strike_s
+    if angle is None or angle == "shank":
+        return 0.5 * (strike_s + toe_off_s)
+    track = angle_track(engine.series_, angle, side)
+    times = engine.series_.times_s
+    inside = (times >= strike_s) & (times <= toe_off_s) & np.isfinite(track)
+    if not inside.any():
+        return 0.5 * (strike_s + toe_off_s)
+    return float(times[inside][int(np.argmax(track[inside]))])
+
+
+def shown_stances(recording: RecordingLike) -> list[ShownStance]:
+    """For each target, the worst stance in its direction and the typical stance (typical only when nothing is
+    flagged), on the target's own leg."""
+    engine = recording.engine
+    stances = engine.stances_.stances
+    out = []
+    for target in still_targets(recording):
+        values = [
+            StanceValue(
+                i,
+                s.side,
+                float("nan") if getattr(s, target.metric) is None else float(getattr(s, target.metric)),
+            )
+            for i, s in enumerate(stances)
+        ]
+        chosen = choose_stances(values, direction=target.direction, side=target.side)
+        if chosen is None:
+            continue
+        picks: list[tuple[Literal["worst", "typical"], StanceValue, int]] = [
+            ("typical", chosen.typical, chosen.typical_step)
+        ]
+        if target.fault_id is not None:
+            picks.insert(0, ("worst", chosen.worst, chosen.worst_step))
+        for kind, pick, step in picks:
+            st = stances[pick.index]
+            out.append(
+                ShownStance(
+                    target=target,
+                    kind=kind,
+                    side=st.side,
+                    strike_time_s=st.strike_time_s,
+                    toe_off_time_s=st.toe_off_time_s,
+                    value=pick.value,
+                    step=step,
+                    n_steps=chosen.n_stances,
+                    frame_time_s=_frame_time(
+                        engine, target.metric, st.side, st.strike_time_s, st.toe_off_time_s
+                    ),
+                )
+            )
+    return out
+
+
+def highlighted_stance(recording: RecordingLike) -> ShownStance | None:
+    """The stance the overlay video marks: the worst stance of the most important flagged/borderline fault."""
+    return next((s for s in shown_stances(recording) if s.kind == "worst"), None)
 
 
 class _Points:
@@ -158,7 +328,7 @@ def _annotate(
     pts: dict[str, tuple[int, int]],
     engine: GaitEngine,
     *,
-    worst: StanceChoice | None,
+    worst: ShownStance | None,
 ) -> None:
     height, width = frame.shape[:2]
     scale = max(0.5, min(width, height) / 720)
@@ -175,7 +345,8 @@ def _annotate(
     if worst is not None and worst.strike_time_s <= time_s <= worst.toe_off_time_s:
         border = max(6, round(12 * scale))
         cv2.rectangle(frame, (0, 0), (width - 1, height - 1), WORST_BGR, border)
-        label = f"worst stance ({worst.side}): {METRIC_LABELS[worst.metric]} {worst.value:.1f} deg"
+        what = worst_words(worst.target.metric, worst.target.direction)
+        label = f"{what} ({worst.side} leg): {worst.value_text}"
         _text(cv2, frame, label, (round(10 * scale), height - line), 0.8 * scale, colour=WORST_BGR)
 
 
@@ -195,7 +366,7 @@ def write_overlay_video(
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     engine = recording.engine
-    points, worst = _Points(engine), choose_stances(engine).get("worst")
+    points, worst = _Points(engine), highlighted_stance(recording)
     fd, name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".part.mp4", dir=out_path.parent)
     os.close(fd)
     tmp = Path(name)
@@ -239,35 +410,85 @@ def write_overlay_video(
     return out_path
 
 
-def _draw_angle(cv2: Any, frame: Any, pts: dict[str, tuple[int, int]], view: View, side: str) -> str:
-    """Draw the measured angle on the still; returns its text ('' when the keypoints are missing)."""
-    height, width = frame.shape[:2]
-    scale = max(0.5, min(width, height) / 720)
-    if view is View.SIDE:
-        hip, knee, ankle = (pts.get(f"{side}_{p}") for p in ("hip", "knee", "ankle"))
-        if hip is None or knee is None or ankle is None:
-            return ""
-        cv2.line(frame, hip, knee, WORST_BGR, round(5 * scale), cv2.LINE_AA)
-        cv2.line(frame, knee, ankle, WORST_BGR, round(5 * scale), cv2.LINE_AA)
-        u, v = np.subtract(hip, knee), np.subtract(ankle, knee)
-        cosine = float(np.dot(u, v) / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-9))
-        flexion = 180.0 - math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
-        text = f"knee flexion {flexion:.0f} deg"
-        _text(
-            cv2, frame, f"{flexion:.0f} deg", (knee[0] + round(15 * scale), knee[1]), scale, colour=PELVIS_BGR
-        )
-        return text
-    left, right = pts.get("left_hip"), pts.get("right_hip")
-    if left is None or right is None:
+def _angle_at(a: tuple[int, int], b: tuple[int, int], c: tuple[int, int]) -> float:
+    """Included angle at ``b`` in degrees, from pixel points."""
+    u, v = np.subtract(a, b), np.subtract(c, b)
+    cosine = float(np.dot(u, v) / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-9))
+    return math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+
+
+Points = dict[str, tuple[int, int]]
+
+
+def _label(cv2: Any, frame: Any, at: tuple[int, int], angle: float, scale: float) -> None:
+    _text(cv2, frame, f"{angle:.0f} deg", (at[0] + round(15 * scale), at[1]), scale, colour=PELVIS_BGR)
+
+
+def _draw_knee(cv2: Any, frame: Any, pts: Points, side: str, scale: float) -> str:
+    hip, knee, ankle = (pts.get(f"{side}_{p}") for p in ("hip", "knee", "ankle"))
+    if hip is None or knee is None or ankle is None:
         return ""
-    cv2.line(frame, left, right, WORST_BGR, round(5 * scale), cv2.LINE_AA)
-    y = round((left[1] + right[1]) / 2)
-    cv2.line(
-        frame, (min(left[0], right[0]) - 40, y), (max(left[0], right[0]) + 40, y), TEXT_BGR, 2, cv2.LINE_AA
-    )
-    tilt = math.degrees(math.atan2(abs(left[1] - right[1]), max(abs(left[0] - right[0]), 1)))
-    _text(cv2, frame, f"{tilt:.1f} deg", (max(left[0], right[0]) + 50, y), scale, colour=PELVIS_BGR)
-    return f"pelvis line vs horizontal {tilt:.1f} deg"
+    cv2.line(frame, hip, knee, WORST_BGR, round(5 * scale), cv2.LINE_AA)
+    cv2.line(frame, knee, ankle, WORST_BGR, round(5 * scale), cv2.LINE_AA)
+    flexion = 180.0 - _angle_at(hip, knee, ankle)
+    _label(cv2, frame, knee, flexion, scale)
+    return f"knee bend on this frame {flexion:.0f} deg"
+
+
+def _draw_shank(cv2: Any, frame: Any, pts: Points, side: str, scale: float) -> str:
+    knee, ankle = pts.get(f"{side}_knee"), pts.get(f"{side}_ankle")
+    if knee is None or ankle is None:
+        return ""
+    cv2.line(frame, knee, ankle, WORST_BGR, round(5 * scale), cv2.LINE_AA)
+    cv2.line(frame, knee, (knee[0], ankle[1]), TEXT_BGR, 2, cv2.LINE_AA)
+    tilt = math.degrees(math.atan2(abs(ankle[0] - knee[0]), max(abs(ankle[1] - knee[1]), 1)))
+    _label(cv2, frame, knee, tilt, scale)
+    return f"shank tilt from vertical on this frame {tilt:.0f} deg"
+
+
+def _draw_hip(cv2: Any, frame: Any, pts: Points, side: str, scale: float) -> str:
+    other = "right" if side == "left" else "left"
+    near, far, knee = pts.get(f"{side}_hip"), pts.get(f"{other}_hip"), pts.get(f"{side}_knee")
+    if near is None or far is None or knee is None:
+        return ""
+    cv2.line(frame, near, far, WORST_BGR, round(5 * scale), cv2.LINE_AA)
+    cv2.line(frame, near, knee, WORST_BGR, round(5 * scale), cv2.LINE_AA)
+    # reference: perpendicular to the pelvis line, pointing down (image y grows downwards) from the stance hip
+    dx, dy = far[0] - near[0], far[1] - near[1]
+    length = max(math.hypot(dx, dy), 1.0)
+    down = (-dy / length, dx / length) if dx >= 0 else (dy / length, -dx / length)
+    reach = math.hypot(knee[0] - near[0], knee[1] - near[1])
+    end = (round(near[0] + down[0] * reach), round(near[1] + down[1] * reach))
+    cv2.line(frame, near, end, TEXT_BGR, 2, cv2.LINE_AA)
+    angle = _angle_at(end, near, knee)
+    _label(cv2, frame, knee, angle, scale)
+    return f"thigh against the pelvis on this frame {angle:.0f} deg"
+
+
+def _draw_pelvis(cv2: Any, frame: Any, pts: Points, side: str, scale: float) -> str:
+    other = "right" if side == "left" else "left"
+    near, far = pts.get(f"{side}_hip"), pts.get(f"{other}_hip")
+    if near is None or far is None:
+        return ""
+    cv2.line(frame, near, far, WORST_BGR, round(5 * scale), cv2.LINE_AA)
+    y = round((near[1] + far[1]) / 2)
+    left_x, right_x = min(near[0], far[0]), max(near[0], far[0])
+    cv2.line(frame, (left_x - 40, y), (right_x + 40, y), TEXT_BGR, 2, cv2.LINE_AA)
+    tilt = math.degrees(math.atan2(abs(near[1] - far[1]), max(abs(near[0] - far[0]), 1)))
+    _text(cv2, frame, f"{tilt:.1f} deg", (right_x + 50, y), scale, colour=PELVIS_BGR)
+    return f"pelvis line against the horizontal on this frame {tilt:.1f} deg"
+
+
+def _draw_angle(cv2: Any, frame: Any, pts: Points, metric: str, side: str) -> str:
+    """Draw the angle of ``metric`` on the still; returns its text ('' when the keypoints are missing)."""
+    scale = max(0.5, min(frame.shape[:2]) / 720)
+    if metric.startswith("knee_flexion"):
+        return _draw_knee(cv2, frame, pts, side, scale)
+    if metric.startswith("shank"):
+        return _draw_shank(cv2, frame, pts, side, scale)
+    if metric.startswith("hip_adduction"):
+        return _draw_hip(cv2, frame, pts, side, scale)
+    return _draw_pelvis(cv2, frame, pts, side, scale)
 
 
 def _grab_frames(video_path: Path, times_s: list[float]) -> list[Any]:
@@ -285,34 +506,62 @@ def _grab_frames(video_path: Path, times_s: list[float]) -> list[Any]:
     return [frame for _, frame in best]
 
 
-def stance_stills(video_path: Path, recording: RecordingLike) -> dict[str, str]:
-    """PNG data URIs of the ``representative`` and ``worst`` stance at mid-stance, angle drawn; {} if none."""
+CROP_MARGIN = 0.15  # of the body's height, around the keypoints
+STILL_TEXT_PX = 26  # text height on the cropped still, in pixels per 500 px of width
+
+
+def _crop_box(pts: Points, height: int, width: int) -> tuple[int, int, int, int]:
+    """Around the body: the keypoints' box plus a margin, widened to at least 3:4 so the labels fit."""
+    if not pts:
+        return 0, 0, width, height
+    xs, ys = [p[0] for p in pts.values()], [p[1] for p in pts.values()]
+    body = max(max(ys) - min(ys), 1)
+    top, bottom = min(ys) - CROP_MARGIN * body - 0.25 * body, max(ys) + CROP_MARGIN * body
+    left, right = min(xs) - CROP_MARGIN * body, max(xs) + CROP_MARGIN * body
+    need = 0.75 * (bottom - top)
+    if right - left < need:
+        centre = 0.5 * (left + right)
+        left, right = centre - need / 2, centre + need / 2
+    x0, y0 = max(0, round(left)), max(0, round(top))
+    x1, y1 = min(width, round(right)), min(height, round(bottom))
+    return (x0, y0, x1, y1) if x1 - x0 > 20 and y1 - y0 > 20 else (0, 0, width, height)
+
+
+def _still_lines(stance: ShownStance) -> list[str]:
+    what = (
+        "typical" if stance.kind == "typical" else worst_words(stance.target.metric, stance.target.direction)
+    )
+    lines = [f"{stance.side} leg, step {stance.step}/{stance.n_steps}: {what}", stance.value_text]
+    if stance.target.band:
+        lines.append(f"normal: {stance.target.band}")
+    return lines
+
+
+def stance_stills(video_path: Path, recording: RecordingLike) -> list[Still]:
+    """PNG stills of the stances :func:`shown_stances` picks, cropped around the runner, with the angle, the
+    stance's value and the normal band drawn; [] if none."""
     import cv2
 
-    engine = recording.engine
-    chosen = choose_stances(engine)
-    if not chosen:
-        return {}
-    points = _Points(engine)
-    keys = list(chosen)
-    frames = _grab_frames(video_path, [chosen[k].mid_time_s for k in keys])
-    out = {}
-    for key, frame in zip(keys, frames, strict=True):
+    shown = shown_stances(recording)
+    if not shown:
+        return []
+    points = _Points(recording.engine)
+    frames = _grab_frames(video_path, [s.frame_time_s for s in shown])
+    out = []
+    for stance, frame in zip(shown, frames, strict=True):
         if frame is None:
             continue
-        stance = chosen[key]
-        pts = points.at(stance.mid_time_s)
+        pts = points.at(stance.frame_time_s)
         _skeleton(cv2, frame, pts, max(0.5, min(frame.shape[:2]) / 720))
-        angle = _draw_angle(cv2, frame, pts, engine.view_, stance.side)
-        scale = max(0.5, min(frame.shape[:2]) / 720)
-        lines = [
-            f"{key} stance, {stance.side} leg, t = {stance.mid_time_s:.2f} s",
-            f"{METRIC_LABELS[stance.metric]} {stance.value:.1f} deg",
-            angle,
-        ]
-        for row, text in enumerate(t for t in lines if t):
-            _text(cv2, frame, text, (round(10 * scale), round(40 * scale) * (row + 1)), 0.8 * scale)
-        ok, png = cv2.imencode(".png", frame)
+        angle = _draw_angle(cv2, frame, pts, stance.target.metric, stance.side)
+        x0, y0, x1, y1 = _crop_box(pts, *frame.shape[:2])
+        still = np.ascontiguousarray(frame[y0:y1, x0:x1])
+        scale = (x1 - x0) / 500 * STILL_TEXT_PX / 22  # Hershey simplex is about 22 px tall at scale 1
+        step = round(1.5 * 22 * scale)
+        for row, text in enumerate(_still_lines(stance)):
+            _text(cv2, still, text, (round(8 * scale), step * (row + 1)), scale)
+        ok, png = cv2.imencode(".png", still)
         if ok:
-            out[key] = "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
+            uri = "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
+            out.append(Still(stance, angle, uri))
     return out

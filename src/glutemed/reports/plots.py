@@ -22,6 +22,7 @@ from glutemed.core import kinematics as kin
 from glutemed.core.engine import GaitEngine
 from glutemed.core.events import SIDES
 from glutemed.core.series import FloatArray
+from glutemed.core.stance_curves import StanceCurve, angle_track, normalise_stances, summarise
 from glutemed.core.view import View
 
 SIDE_COLOURS = {"left": "#1f6fb4", "right": "#c2410c"}
@@ -145,8 +146,8 @@ def per_stance_svg(
         ax.axhline(band.borderline, color=BORDERLINE_COLOUR, linestyle=style, label=f"{prefix}borderline")
         ax.axhline(band.flagged, color=FLAGGED_COLOUR, linestyle=style, label=f"{prefix}flagged")
     ax.set_title(f"{label}: every stance (solid lines: each leg's median)", fontsize=10, loc="left")
-    ax.set_xlabel("foot strike time (s)")
-    ax.set_ylabel(bands[0][1].unit if bands else "")
+    ax.set_xlabel("time of foot strike (s)")
+    ax.set_ylabel(f"{label} ({bands[0][1].unit})" if bands else label, fontsize=8)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return figure_svg(fig, name)
 
@@ -178,4 +179,77 @@ def asymmetry_svg(items: Sequence[Asymmetry], name: str) -> str | None:
         ax.text(d, yi, f"  {d:+.1f} {a.unit}  ", va="center", ha="left" if d >= 0 else "right", fontsize=8)
     ax.set_xlabel("left minus right (median of each leg); bars right of 0: left larger")
     ax.set_title("Left-right asymmetry", fontsize=10, loc="left")
+    return figure_svg(fig, name)
+
+
+# ----------------------------------------------------------------------------- joint angles over stance
+
+ANGLE_TITLES = {
+    "knee_flexion": ("Knee bend over stance", "knee flexion (deg, 0 = straight)"),
+    "pelvic_drop": ("Pelvic drop over stance", "pelvis tilt since foot strike (deg, + = other hip lower)"),
+    "hip_adduction": ("Hip adduction over stance", "hip adduction (deg, + = thigh inwards)"),
+}
+
+
+@dataclass(frozen=True)
+class NormBand:
+    """A published value for uninjured runners drawn on a stance plot: mean and SD of a peak."""
+
+    mean: float
+    sd: float
+    label: str  # e.g. "uninjured runners' peak, mean ± 1 SD (Author 2018)"
+
+
+def angle_over_stance(engine: GaitEngine, angle: str) -> dict[str, StanceCurve]:
+    """Per leg, the angle over normalised stance (median and 25-75 % band); legs without stances left out.
+
+    Pelvic drop is drawn as the rise of the pelvis tilt since foot strike, the way the metric is measured.
+    """
+    out: dict[str, StanceCurve] = {}
+    for side in SIDES:
+        windows = [(s.strike_time_s, s.toe_off_time_s) for s in engine.events_.stances_of(side)]
+        curves = normalise_stances(
+            angle_track(engine.series_, angle, side),
+            engine.series_.times_s,
+            windows,
+            relative_to_strike=angle == "pelvic_drop",
+        )
+        summary = summarise(curves)
+        if summary is not None and np.isfinite(summary.median).any():
+            out[side] = summary
+    return out
+
+
+def stance_curve_svg(
+    curves: dict[str, StanceCurve], angle: str, norm: NormBand | None, name: str
+) -> str | None:
+    """One panel per leg: the median curve, the 25-75 % band of the stances, and the published band."""
+    if not curves:
+        return None
+    title, ylabel = ANGLE_TITLES[angle]
+    fig = Figure(figsize=(8.0, 2.9), dpi=100)
+    axes = fig.subplots(1, len(curves), sharey=True, squeeze=False)[0]
+    for ax, (side, curve) in zip(axes, curves.items(), strict=True):
+        ax.grid(True, color="#e5e7eb", linewidth=0.6)
+        ax.set_axisbelow(True)
+        colour = SIDE_COLOURS[side]
+        if norm is not None:
+            ax.axhspan(norm.mean - norm.sd, norm.mean + norm.sd, color="#9ca3af", alpha=0.28, linewidth=0)
+            ax.axhline(norm.mean, color="#6b7280", linestyle="--", linewidth=0.9)
+        ax.fill_between(curve.percent, curve.low, curve.high, color=colour, alpha=0.25, linewidth=0)
+        ax.plot(curve.percent, curve.median, color=colour, linewidth=1.8)
+        ax.set_xlim(0.0, 100.0)
+        ax.set_title(f"{side.capitalize()} leg ({curve.n_stances} stances)", fontsize=9, loc="left")
+        ax.set_xlabel("stance (% from foot strike to toe off)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    axes[0].set_ylabel(ylabel, fontsize=8)
+    handles = [
+        Patch(color="#374151", label="line: median of the stances"),
+        Patch(color="#374151", alpha=0.25, label="colour band: 25th-75th percentile"),
+    ]
+    if norm is not None:
+        handles.append(Patch(color="#9ca3af", alpha=0.28, label=norm.label))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    fig.suptitle(title, fontsize=10, x=0.01, ha="left")
+    fig.subplots_adjust(bottom=0.3, top=0.82, wspace=0.08)
     return figure_svg(fig, name)
