@@ -69,6 +69,8 @@ def run_demo(
     files = write_outputs(gait, [recording], out_dir / "gait", config)
     stills = stance_stills(recording.path, recording)
     files.append(write_gait_report(gait, [recording], kb, out_dir / "report.html", stills))
+    summary = out_dir / "runner-summary.html"
+    files.append(write_gait_report(gait, [recording], kb, summary, stills, audience="runner"))
     files.append(write_gait_pdf(render_gait_report(gait, [recording], kb, stills), out_dir / "report.pdf"))
     files.append(write_overlay_video(recording.path, recording, out_dir / "overlay.mp4"))
     intake = load_intake(source / DEMO_INTAKE)
