@@ -49,6 +49,18 @@ def _corrupt_c3d(path: Path) -> None:
     path.write_bytes(bytes(raw))
 
 
+def _worst_case_keypoints(d: Path) -> None:
+    """Keypoint files just under the 32 MB cap that are as expensive as possible to hold in memory."""
+    cap = 32 * 1024 * 1024 - 4096
+    head = "PathFileType\t4\t(X/Y/Z)\tx.trc\nDataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\n30\t30\t\t1\tpx\n"
+    head += "Frame#\tTime\tRHip\t\t\n\t\tX1\tY1\tZ1\n\n"
+    row = "1\t0.033\t1\t2\t0\n"
+    (d / "worst.trc").write_text(head + row * ((cap - len(head)) // len(row)), encoding="utf-8")
+    (d / "worst.json").write_text(
+        '{"schema": "glutemed.keypoints/v1", "x": [' + ",".join(["[]"] * (cap // 3)) + "]}", encoding="utf-8"
+    )
+
+
 def _gaitlab(**extra: object) -> dict[str, object]:
     frame = [[100.0, 200.0, 0.9], [120.0, 200.0, 0.9]]
     return {"schema": "gaitlab.pose/v1", "keypoint_names": ["l_hip", "r_hip"], "frames": [frame] * 3, **extra}
@@ -87,7 +99,10 @@ def _cases(d: Path) -> dict[str, tuple[Path, list[str | Path]]]:
     corrupt_fit = bytearray((DATA / "activities" / "fitparse__garmin-fenix-5-run.fit").read_bytes())
     corrupt_fit[200:260] = bytes(60)
     (d / "corrupt.fit").write_bytes(bytes(corrupt_fit))
+    _worst_case_keypoints(d)
     return {
+        "worst-trc": (d, ["analyze", "worst.trc"]),
+        "worst-json": (d, ["analyze", "worst.json"]),
         "dev-zero-trc": (d, ["analyze", "/dev/zero"]),
         "dev-zero-intake": (d, ["assess", "/dev/zero"]),
         "dev-zero-link-trc": (d, ["analyze", "zero.trc"]),
@@ -128,6 +143,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
 )
 def test_devices_fifos_and_oversized_files(runs: dict[str, Run], case: str, needle: str) -> None:
     assert_clean_failure(runs[case], 2, needle)
+
+
+def test_worst_case_keypoint_files_at_the_cap(runs: dict[str, Run]) -> None:
+    """A 32 MB TRC of 3 million one-marker rows is read (then refused for its keypoints) under 1 GB; a 32 MB
+    JSON of 11 million empty lists is refused before parsing."""
+    assert_clean_failure(runs["worst-trc"], 2, "worst.trc", "strictly increasing")
+    assert_clean_failure(runs["worst-json"], 2, "worst.json", "more than the 6,000,000")
 
 
 def test_corrupt_c3d_parameters(runs: dict[str, Run]) -> None:
