@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from glutemed.contracts.gait_result import GaitResult
 from glutemed.contracts.load_result import LoadResult
+from glutemed.io.atomic import atomic_write_text
 from glutemed.services.intake_schema import IntakeIn, LogbookIn, SessionIn, TestsIn
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "contracts" / "schemas"
@@ -68,6 +69,6 @@ def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     written = []
     for contract in CONTRACTS.values():
         path = directory / f"{contract.name}.schema.json"
-        path.write_text(contract.schema_text(), encoding="utf-8")
+        atomic_write_text(path, contract.schema_text())
         written.append(path)
     return written
