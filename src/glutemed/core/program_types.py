@@ -131,6 +131,9 @@ class Avoided:
     exercise_id: str
     reason: str
     refs: tuple[str, ...]
+    conditions: tuple[str, ...] = ()  # condition ids the exercise is marked 'avoid' for
+    load_tags: tuple[str, ...] = ()  # the load tags that clash with the runner's avoid list
+    rule_reasons: tuple[str, ...] = ()  # the avoid rules' own reasons, in words
 
 
 @dataclass(frozen=True)

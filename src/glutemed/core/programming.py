@@ -112,7 +112,7 @@ def exclusion_reason(
     """Why an exercise is unsafe for this runner, or None when it is safe."""
     named = [cond for cond in ex.avoid_for if cond in request.conditions]
     if named:
-        return Avoided(ex.id, f"marked 'avoid' for {', '.join(named)}", ex.sources)
+        return Avoided(ex.id, f"marked 'avoid' for {', '.join(named)}", ex.sources, conditions=tuple(named))
     clash = sorted(set(ex.load_tags) & avoid_tags)
     if not clash:
         return None
@@ -123,7 +123,13 @@ def exclusion_reason(
             reasons.append(rule.reason)
             refs.extend(rule.refs)
     why = f"loads {', '.join(clash)}" + (f": {' '.join(reasons)}" if reasons else "")
-    return Avoided(ex.id, why, tuple(dict.fromkeys(refs)))
+    return Avoided(
+        ex.id,
+        why,
+        tuple(dict.fromkeys(refs)),
+        load_tags=tuple(clash),
+        rule_reasons=tuple(dict.fromkeys(reasons)),
+    )
 
 
 def has_equipment(ex: ExerciseView, equipment: tuple[str, ...]) -> bool:
