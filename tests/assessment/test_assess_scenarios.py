@@ -12,7 +12,7 @@ from glutemed.core.programming import Program
 from glutemed.knowledge.rules import Rules, check_rules
 from glutemed.services.assessment import AssessmentResult, assess
 from glutemed.services.intake_schema import load_intake
-from glutemed.services.program import make_program, program_to_ics, program_to_json
+from glutemed.services.program import make_program, program_ics, program_to_json
 
 
 def run(
@@ -77,15 +77,15 @@ def test_red_flags_give_no_program(examples: Path, kb, rules: Rules) -> None:
 def test_program_json_and_ics(examples: Path, kb, rules: Rules) -> None:
     import datetime as dt
 
-    _, program = run(examples, "female-lateral-hip-pain.yaml", kb, rules)
+    result, program = run(examples, "female-lateral-hip-pain.yaml", kb, rules)
     assert program is not None
     data = program_to_json(program, kb, rules)
     json.dumps(data)
     assert data["phases"][0]["citations"]
-    ics = program_to_ics(program, start=dt.date(2025, 3, 5))
+    ics = program_ics(program, result, kb, rules, start=dt.date(2025, 3, 5), zone="Europe/London")
     assert ics.startswith("BEGIN:VCALENDAR")
     assert "RRULE:FREQ=WEEKLY" in ics
-    assert "DTSTART;VALUE=DATE:20250303" in ics
+    assert "DTSTART;TZID=Europe/London:20250303T180000" in ics  # Monday of the start's week, 18:00
 
 
 CONDITION_IDS = st.lists(

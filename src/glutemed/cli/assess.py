@@ -14,6 +14,7 @@ from rich.table import Table
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json, show_path
 from glutemed.contracts.gait_result import ContractError
 from glutemed.core.clinical_scoring import TestScore
+from glutemed.core.plan import Plan, climb_words, dose_words
 from glutemed.core.programming import Program
 from glutemed.io.atomic import atomic_write_text, check_output_file, locked
 from glutemed.knowledge.loader import KnowledgeBase
@@ -32,11 +33,13 @@ from glutemed.services.intake_schema import (
 )
 from glutemed.services.program import (
     make_program,
-    program_to_ics,
+    name_of,
+    plan_for,
     program_to_json,
     progress,
     referral_to_json,
 )
+from glutemed.services.program_calendar import check_zone, program_to_ics, system_time_zone
 
 IntakeArg = Annotated[Path, typer.Argument(help="Intake file (YAML or JSON) describing the runner.")]
 TestsOpt = Annotated[Path | None, typer.Option("--tests", help="Clinical test results (YAML or JSON).")]
@@ -89,7 +92,19 @@ def _run_assessment(
     return result, kb, rules
 
 
-def _print_assessment(result: AssessmentResult) -> None:
+SCORE_NAMES = {"hip-abduction-deficit": "Hip abduction strength, side to side"}  # a score, not a KB test
+
+
+def plain_interpretation(score: TestScore) -> str:
+    """The runner's words for a score: strength against the norm without z-scores (--json keeps them)."""
+    if score.details.get("compared_with_norm") == 1.0 and score.value is not None:
+        where = "below the usual range" if score.positive else "not below the usual range"
+        typical = score.details["norm_nm_per_kg"]
+        return f"{score.value:.2f} Nm/kg: {where} for your age and sex (typical {typical:.2f} Nm/kg)"
+    return score.interpretation
+
+
+def _print_assessment(result: AssessmentResult, kb: KnowledgeBase | None = None) -> None:
     report = result.report
     if report.stopped:
         console.print(f"[bold red]{report.message}[/]")
@@ -97,11 +112,15 @@ def _print_assessment(result: AssessmentResult) -> None:
         return
     if result.scores:
         table = Table(title="Clinical tests")
-        for column in ("test", "side", "result", "interpretation"):
+        for column in ("test", "side", "result", "what it means"):
             table.add_column(column)
         for s in result.scores:
+            test = kb.clinical_tests.get(s.test_id) if kb else None
             table.add_row(
-                s.test_id, s.side or "-", "positive" if s.positive else "negative", s.interpretation
+                escape(test.name if test else SCORE_NAMES.get(s.test_id, s.test_id)),
+                s.side or "-",
+                "positive" if s.positive else "negative",
+                escape(plain_interpretation(s)),
             )
         console.print(table)
     for f in report.findings:
@@ -141,28 +160,52 @@ def _print_gait_answers(program: Program) -> None:
         )
 
 
-def print_program(program: Program) -> None:
+def print_program(program: Program, plan: Plan | None = None, kb: KnowledgeBase | None = None) -> None:
+    def name(ident: str) -> str:
+        return kb.exercises[ident].name if kb and ident in kb.exercises else ident
+
+    steps = {p.phase_id: p for p in plan.phases} if plan else {}
     for line in program.precautions:
         console.print(f"[bold yellow]Safety first[/]: {line}", highlight=False)
     for index, phase in enumerate(program.phases, start=1):
-        console.print(f"[bold]{index}. {phase.name}[/] — {phase.why}")
+        step = steps.get(phase.id)
+        when = ""
+        if step is not None:
+            days = ", ".join(d.name[:3] for d in step.session_days)
+            when = f" (weeks {step.first_week}-{step.last_week}{' and on' if step.ongoing else ''}; {days})"
+        console.print(f"[bold]{index}. {phase.name}[/]{when} — {phase.why}", highlight=False)
+        climbs = {c.exercise_id: c for c in step.climbs} if step else {}
         for p in phase.exercises:
-            dose = f"{p.sets} x {p.reps} reps" if p.reps is not None else f"{p.sets} x {p.hold_s} s hold"
-            side = " per side" if p.per_side else ""
-            console.print(f"   • {p.name}: {dose}{side}, {p.sessions_per_week}/week. [dim]{p.why}[/]")
+            climb = f"; {climb_words(climbs[p.exercise_id])}" if p.exercise_id in climbs else ""
+            console.print(
+                f"   • {p.name}: {dose_words(p)}, {p.sessions_per_week}/week{climb}", highlight=False
+            )
+        if step is not None:
+            console.print(f"   [dim]{step.move_on[0]}[/]", highlight=False)
     if program.pre_run:
         console.print(
-            "[bold]Before every run[/]: " + ", ".join(f"{i.exercise_id} {i.dose}" for i in program.pre_run)
+            "[bold]Before every run[/]: "
+            + ", ".join(f"{name(i.exercise_id)} {i.dose}" for i in program.pre_run),
+            highlight=False,
         )
     for cue in program.running_cues:
-        console.print(f"[bold]Running cue[/] ({cue.id}): {cue.cue} [dim]{cue.why} {', '.join(cue.refs)}[/]")
+        console.print(
+            f"[bold]Running cue[/]: {cue.cue} [dim]{cue.why} {', '.join(cue.refs)}[/]", highlight=False
+        )
     _print_gait_answers(program)
     if program.avoided:
         console.print(f"[bold]Avoid[/] ({len(program.avoided)} exercises):")
         for a in program.avoided:
-            console.print(f"   ✗ {a.exercise_id}: {a.reason}")
-    for day, items in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), program.calendar, strict=True):
-        console.print(f"   {day}: {'; '.join(items)}")
+            console.print(f"   ✗ {name(a.exercise_id)}: {a.reason}", highlight=False)
+    if plan is None:
+        for day, items in zip(
+            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), program.calendar, strict=True
+        ):
+            console.print(f"   {day}: {'; '.join(items)}")
+    else:
+        console.print(
+            f"[bold]Plan[/]: about {plan.total_weeks} weeks; {' '.join(plan.assumptions)}", highlight=False
+        )
     for note in program.notes:
         console.print(f"[dim]note: {note}[/]")
 
@@ -179,7 +222,7 @@ def assess_command(
     if json_out:
         print_json(assessment_to_json(result, kb))
     else:
-        _print_assessment(result)
+        _print_assessment(result, kb)
 
 
 def _write_referral(
@@ -212,6 +255,20 @@ def program_command(
     start: Annotated[
         str | None, typer.Option(help="First week of the calendar, YYYY-MM-DD (default: today).")
     ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            help="Time zone of the calendar, e.g. Europe/London (default: the system's, else Europe/London).",
+        ),
+    ] = None,
+    run_days: Annotated[
+        str | None,
+        typer.Option(
+            "--run-days",
+            help="Your running days, e.g. tue,thu,sat (default: spread over your runs a week).",
+        ),
+    ] = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Write the printable program handout as HTML.")
     ] = None,
@@ -233,28 +290,53 @@ def program_command(
             for item in referral["referral"]:
                 console.print(f"  • {item['name']}: {item['urgency_words']}", markup=False)
         raise typer.Exit(EXIT_DATA)
+    plan = plan_for(program, result, kb, rules, run_days=_run_days(run_days))
     if ics is not None:
         try:
             first = dt.date.fromisoformat(start) if start else dt.date.today()
         except ValueError:
             fail(f"--start: '{start}' is not a date of the form YYYY-MM-DD")
-        atomic_write_text(ics, program_to_ics(program, start=first))
+        zone, origin = (tz, "--tz") if tz else system_time_zone()
+        try:
+            check_zone(zone)
+        except ValueError as exc:
+            fail(f"--tz: {exc}")
+        atomic_write_text(ics, program_to_ics(plan, name_of(kb), start=first, zone=zone))
+        err_console.print(f"Calendar time zone: {zone} (from {origin})", markup=False)
     if html is not None:
-        err_console.print(f"Handout written to {show_path(write_program_handout(program, result, kb, html))}")
+        done = write_program_handout(program, result, kb, html, plan=plan)
+        err_console.print(f"Handout written to {show_path(done)}")
     if pdf is not None:
-        err_console.print(f"PDF handout written to {show_path(write_program_pdf(program, result, kb, pdf))}")
+        done = write_program_pdf(program, result, kb, pdf, plan=plan)
+        err_console.print(f"PDF handout written to {show_path(done)}")
     if json_out:
         print_json(
             {
                 "stopped": False,
                 "assessment": assessment_to_json(result, kb),
-                **program_to_json(program, kb, rules),
+                **program_to_json(program, kb, rules, plan),
             }
         )
     else:
-        print_program(program)
+        print_program(program, plan, kb)
         if ics is not None:
             console.print(f"calendar written to {show_path(ics)}")
+
+
+DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _run_days(text: str | None) -> tuple[int, ...]:
+    """'tue,thu,sat' to weekday numbers (Monday 0); a bad day name fails with the names allowed."""
+    if not text:
+        return ()
+    days = []
+    for part in text.split(","):
+        code = part.strip().lower()[:3]
+        if code not in DAY_CODES:
+            fail(f"--run-days: '{part.strip()}' is not a day (use {', '.join(DAY_CODES)})")
+        days.append(DAY_CODES.index(code))
+    return tuple(sorted(set(days)))
 
 
 def log_command(

@@ -25,7 +25,7 @@ from glutemed.reports.program_html import write_program_handout, write_program_p
 from glutemed.services.analyze import FrameProgress, Recording, analyze_file, build_result, write_outputs
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import load_intake
-from glutemed.services.program import make_program, program_to_ics, program_to_json
+from glutemed.services.program import make_program, plan_for, program_ics, program_to_json
 
 DEMO_VIDEO = "male_side.mp4"
 DEMO_KEYPOINTS = "male_side.pose.json"  # the data authors' RTMPose keypoints of the same clip
@@ -88,14 +88,17 @@ def run_demo(
     )
     program = make_program(assessment, kb, rules)
     if program is not None:
+        plan = plan_for(program, assessment, kb, rules)
         files.append(
             _write_text(
-                out_dir / "program.json", json.dumps(program_to_json(program, kb, rules), indent=2) + "\n"
+                out_dir / "program.json",
+                json.dumps(program_to_json(program, kb, rules, plan), indent=2) + "\n",
             )
         )
-        files.append(_write_text(out_dir / "program.ics", program_to_ics(program, start=dt.date.today())))
-        files.append(write_program_handout(program, assessment, kb, out_dir / "program.html"))
-        files.append(write_program_pdf(program, assessment, kb, out_dir / "program.pdf"))
+        ics = program_ics(program, assessment, kb, rules, start=dt.date.today())
+        files.append(_write_text(out_dir / "program.ics", ics))
+        files.append(write_program_handout(program, assessment, kb, out_dir / "program.html", plan=plan))
+        files.append(write_program_pdf(program, assessment, kb, out_dir / "program.pdf", plan=plan))
     return DemoOutput(
         out_dir=out_dir,
         gait=gait,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 from glutemed.core.clinical_scoring import TestScore
+from glutemed.core.plan import WEEKDAYS as WEEKDAY_NAMES
+from glutemed.core.plan import PhaseExitView, Plan, build_plan
 from glutemed.core.programming import (
     ConditionView,
     DoseView,
@@ -21,9 +24,9 @@ from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.models import CautionLevel, Exercise, RedFlag
 from glutemed.knowledge.rules import Rules
 from glutemed.services.assessment import AssessmentResult, citations
+from glutemed.services.program_calendar import program_to_ics
 
 PRE_RUN_ROUTINE = "pre-run-activation"
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def exercise_view(ex: Exercise) -> ExerciseView:
@@ -120,7 +123,111 @@ def _answers_raising_nothing(result: AssessmentResult) -> tuple[str, ...]:
     return answers.answered_yes
 
 
-def program_to_json(program: Program, kb: KnowledgeBase, rules: Rules) -> dict[str, Any]:
+def phase_exits(kb: KnowledgeBase, rules: Rules) -> dict[str, PhaseExitView]:
+    """progression.yaml's phase exit rules with the re-tests named as the knowledge base names them."""
+    out: dict[str, PhaseExitView] = {}
+    for rule in rules.progression.phase_exit:
+        names = tuple(kb.clinical_tests[t].name if t in kb.clinical_tests else t for t in rule.retest)
+        out[rule.phase] = PhaseExitView(criteria=tuple(rule.criteria), retest=names)
+    return out
+
+
+def plan_for(
+    program: Program,
+    result: AssessmentResult,
+    kb: KnowledgeBase,
+    rules: Rules,
+    *,
+    run_days: tuple[int, ...] = (),
+) -> Plan:
+    """The week-by-week plan for this runner: their sessions a week, their runs a week (or ``run_days``)."""
+    intake = result.intake
+    doses = {ex.id: exercise_view(ex).dose for ex in kb.exercises.values()}
+    return build_plan(
+        program,
+        doses,
+        rules.progression_rules(),
+        sessions_per_week=intake.availability.sessions_per_week,
+        runs_per_week=intake.volume.sessions_per_week,
+        run_days=run_days,
+        exits=phase_exits(kb, rules),
+    )
+
+
+def name_of(kb: KnowledgeBase) -> Callable[[str], str]:
+    """Exercise id to the name the runner reads."""
+
+    def name(exercise_id: str) -> str:
+        ex = kb.exercises.get(exercise_id)
+        return ex.name if ex else exercise_id
+
+    return name
+
+
+def program_ics(
+    program: Program,
+    result: AssessmentResult,
+    kb: KnowledgeBase,
+    rules: Rules,
+    *,
+    start: dt.date,
+    zone: str | None = None,
+    run_days: tuple[int, ...] = (),
+) -> str:
+    """Every week of the plan as ICS text in ``zone`` (default: :func:`system_time_zone`)."""
+    plan = plan_for(program, result, kb, rules, run_days=run_days)
+    return program_to_ics(plan, name_of(kb), start=start, zone=zone)
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan for scripts: each phase with its weeks, days, climbs and the rule to move on."""
+    return {
+        "total_weeks": plan.total_weeks,
+        "sessions_per_week": plan.sessions_per_week,
+        "run_days": [WEEKDAY_NAMES[d] for d in plan.run_days],
+        "run_days_given": plan.run_days_given,
+        "assumptions": list(plan.assumptions),
+        "phases": [
+            {
+                "id": p.phase_id,
+                "name": p.name,
+                "first_week": p.first_week,
+                "weeks": p.weeks,
+                "ongoing": p.ongoing,
+                "days": [
+                    {
+                        "day": d.name,
+                        "exercises": [x.exercise_id for x in d.exercises],
+                        "run": d.run,
+                        "pre_run": [i.exercise_id for i in d.pre_run],
+                    }
+                    for d in p.days
+                ],
+                "climbs": [
+                    {
+                        "exercise_id": c.exercise_id,
+                        "unit": c.unit,
+                        "start": c.start,
+                        "top": c.top,
+                        "step": c.step,
+                        "sessions": c.sessions,
+                        "sessions_per_week": c.sessions_per_week,
+                        "weeks": c.weeks,
+                    }
+                    for c in p.climbs
+                ],
+                "move_on": list(p.move_on),
+                "step_back": p.step_back,
+                "retest": list(p.retest),
+            }
+            for p in plan.phases
+        ],
+    }
+
+
+def program_to_json(
+    program: Program, kb: KnowledgeBase, rules: Rules, plan: Plan | None = None
+) -> dict[str, Any]:
     data = asdict(program)
     exits = {p.phase: p for p in rules.progression.phase_exit}
     for phase in data["phases"]:
@@ -136,6 +243,8 @@ def program_to_json(program: Program, kb: KnowledgeBase, rules: Rules) -> dict[s
         answer["citations"] = citations(answer["refs"], kb)
     data["precaution_citations"] = citations(program.precaution_refs, kb)
     data["stopped"] = False
+    if plan is not None:
+        data["plan"] = plan_to_json(plan)
     data["calendar"] = [
         {"day": day, "do": list(items)}
         for day, items in zip(
@@ -190,40 +299,6 @@ def referral_to_json(result: AssessmentResult, kb: KnowledgeBase) -> dict[str, A
             for flag in flags
         ],
     }
-
-
-def _ics_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def program_to_ics(program: Program, *, start: dt.date, weeks: int = 8) -> str:
-    """Weekly recurring events for the first phase, starting the Monday of ``start``'s week."""
-    monday = start - dt.timedelta(days=start.weekday())
-    first = program.phases[0] if program.phases else None
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//glutemed//program//EN", "CALSCALE:GREGORIAN"]
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    for index, items in enumerate(program.calendar):
-        sessions = [item for item in items if item.startswith("gluteus medius session")]
-        if not sessions or first is None:
-            continue
-        day = monday + dt.timedelta(days=index)
-        detail = "\n".join(
-            f"{p.name}: {p.sets} x {p.reps if p.reps is not None else f'{p.hold_s} s'}"
-            + (" per side" if p.per_side else "")
-            for p in first.exercises
-        )
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:glutemed-{day.isoformat()}-{index}@glutemed",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-            f"RRULE:FREQ=WEEKLY;COUNT={weeks};BYDAY={WEEKDAYS[index]}",
-            f"SUMMARY:{_ics_text(f'Gluteus medius: {first.name}')}",
-            f"DESCRIPTION:{_ics_text(detail)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
 
 
 def targets(kb: KnowledgeBase) -> dict[str, Target]:
