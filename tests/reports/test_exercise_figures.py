@@ -124,6 +124,23 @@ def test_angles_measured_from_the_svg_match_the_data(ident: str) -> None:
                 assert _angle_gap(hip, seg[f"{side}.thigh"].deg - seg["trunk"].deg) < 1.0
 
 
+def test_the_hip_line_shows_the_pelvic_tilt_in_front_views() -> None:
+    tilted = 0
+    for ident in IDS:
+        figure = KB.figures[ident]
+        if figure.view is not FigureView.FRONT:
+            continue
+        for name, svg in figures_for(ident):
+            pose = figure.position(name).pose
+            hips = next(e for e in fromstring(svg).iter() if e.get("data-part") == "hips")
+            x1, y1, x2, y2 = (float(hips.get(k, "nan")) for k in ("x1", "y1", "x2", "y2"))
+            square = (pose.segments["trunk"].deg - 90.0) % 360.0  # right hip -> left hip, square to the trunk
+            drawn = angle_of((x1, -y1), (x2, -y2))
+            assert _angle_gap(drawn, square + pose.pelvis_tilt_deg) < 0.5, f"{ident}/{name}"
+            tilted += pose.pelvis_tilt_deg != 0
+    assert tilted >= 4  # both hip hikes, start and end
+
+
 def test_the_worst_angle_error_over_every_figure_is_tiny() -> None:
     worst = 0.0
     for ident in IDS:

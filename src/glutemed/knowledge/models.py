@@ -744,6 +744,8 @@ class PoseAngles(Strict):
     head: SegmentSpec | None = None
     left: LimbAngles | None = None
     right: LimbAngles | None = None
+    # front views: the hip line's tilt away from square to the trunk; + lifts the body's left hip (hip hike)
+    pelvis_tilt_deg: float | None = Field(default=None, ge=-30, le=30)
 
     def segment(self, name: str) -> SegmentAngle | None:
         """``trunk``, ``head`` or ``left.thigh`` style names."""
@@ -765,6 +767,7 @@ class BodyPose(Strict):
     """A complete pose: every segment's angle, keyed ``trunk``, ``head``, ``left.thigh`` ... ``right.forearm``."""
 
     segments: dict[str, SegmentAngle]
+    pelvis_tilt_deg: float = Field(default=0.0, ge=-30, le=30)
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
@@ -909,7 +912,8 @@ def _resolve_pose(base: PoseAngles, override: PoseAngles) -> BodyPose:
         angle = override.segment(name) or base.segment(name)
         if angle is not None:
             segments[name] = angle
-    return BodyPose(segments=segments)
+    tilts = (override.pelvis_tilt_deg, base.pelvis_tilt_deg, 0.0)
+    return BodyPose(segments=segments, pelvis_tilt_deg=next(t for t in tilts if t is not None))
 
 
 class FigureBook(Strict):

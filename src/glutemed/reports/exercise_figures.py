@@ -101,10 +101,11 @@ def _body(figure: ExerciseFigure, skeleton: Skeleton, offset: float) -> list[str
 
     limb(far)
     if figure.view is FigureView.FRONT:
-        for left, right in (("left.hip", "right.hip"), ("left.shoulder", "right.shoulder")):
+        for part in ("hip", "shoulder"):
+            (x1, y1), (x2, y2) = j[f"right.{part}"], j[f"left.{part}"]
             out.append(
-                f'<line data-part="girdle" x1="{_f(j[left][0])}" y1="{_f(j[left][1])}" x2="{_f(j[right][0])}" '
-                f'y2="{_f(j[right][1])}" stroke="{INK}" stroke-width="{LIMB_WIDTH:g}" stroke-linecap="round"/>'
+                f'<line data-part="{part}s" x1="{_f(x1)}" y1="{_f(y1)}" x2="{_f(x2)}" y2="{_f(y2)}" '
+                f'stroke="{INK}" stroke-width="{LIMB_WIDTH:g}" stroke-linecap="round"/>'
             )
     out.append(_segment_line("trunk", j["pelvis"], j["neck"], INK))
     (nx, ny), (hx, hy) = j["neck"], j["head"]

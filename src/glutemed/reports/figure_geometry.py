@@ -95,8 +95,16 @@ def forward_kinematics(pose: BodyPose, view: FigureView) -> Skeleton:
     # the body's left lies clockwise of the trunk's direction: a front view shows the figure facing the viewer
     tx, ty = direction(seg["trunk"].deg)
     lateral = (ty, -tx) if view is FigureView.FRONT else (0.0, 0.0)
+    tilt = math.radians(pose.pelvis_tilt_deg)
+    hip_line = (
+        lateral[0] * math.cos(tilt) - lateral[1] * math.sin(tilt),
+        lateral[0] * math.sin(tilt) + lateral[1] * math.cos(tilt),
+    )
     for side, sign in (("left", 1.0), ("right", -1.0)):
-        joints[f"{side}.hip"] = (sign * lateral[0] * HIP_HALF_WIDTH_CM, sign * lateral[1] * HIP_HALF_WIDTH_CM)
+        joints[f"{side}.hip"] = (
+            sign * hip_line[0] * HIP_HALF_WIDTH_CM,
+            sign * hip_line[1] * HIP_HALF_WIDTH_CM,
+        )
         joints[f"{side}.shoulder"] = (
             neck[0] + sign * lateral[0] * SHOULDER_HALF_WIDTH_CM,
             neck[1] + sign * lateral[1] * SHOULDER_HALF_WIDTH_CM,
