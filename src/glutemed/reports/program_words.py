@@ -105,8 +105,9 @@ def _soft_tissue_why(ex: Exercise, words: Words) -> str:
     source = words.cite(ex.sources[0])
     if inhibitors:
         return (
-            f"{verb} the {_muscles(ex, words).lower()}. When short and overactive this muscle damps the gluteus "
-            f"medius, so it is freed first and the activation work follows straight after ({source})."
+            f"{verb} the {_muscles(ex, words).lower()}. When short and overactive, the "
+            f"{words.names_of(inhibitors).lower()} can damp the gluteus medius, so they are freed first and the "
+            f"activation work follows straight after ({source})."
         )
     return (
         f"{verb} the {_muscles(ex, words).lower()}, for a muscle that feels tight or tender. A gluteus medius "
