@@ -182,3 +182,21 @@ def test_failed_pdf_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(OSError, match="disk full"):
         write_gait_pdf("<html><body><p>x</p></body></html>", tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_flagged_stills_in_both_reports(side: Recording, kb: KnowledgeBase) -> None:
+    """Too little knee bend on the right: the right leg's least-bent stance beside its typical one, in the
+    clinician report with how it was chosen and in the runner's summary in plain words."""
+    flagged = _flag(side, "stiff-landing", "right")
+    stills = stance_stills(VIDEO, flagged)
+    assert [(s.kind, s.side) for s in stills] == [("worst", "right"), ("typical", "right")]
+    result = build_result([flagged], load_config())
+    clinician = render_gait_report(result, [flagged], kb, stills)
+    assert "Stiff landing, right leg" in clinician
+    assert "Least knee bend, right leg (step " in clinician
+    assert "the stance furthest in the fault&#39;s direction (below the band)" in clinician
+    runner = render_gait_report(result, [flagged], kb, stills, audience="runner")
+    assert "Pictures of what stood out" in runner
+    assert "Least knee bend, right leg (step " in runner
+    assert "median" not in runner
+    assert "stiff-landing" not in runner

@@ -556,9 +556,12 @@ def stance_stills(video_path: Path, recording: RecordingLike) -> list[Still]:
         angle = _draw_angle(cv2, frame, pts, stance.target.metric, stance.side)
         x0, y0, x1, y1 = _crop_box(pts, *frame.shape[:2])
         still = np.ascontiguousarray(frame[y0:y1, x0:x1])
+        lines = _still_lines(stance)
         scale = (x1 - x0) / 500 * STILL_TEXT_PX / 22  # Hershey simplex is about 22 px tall at scale 1
+        widest = max(cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] for t in lines)
+        scale = min(scale, 0.92 * (x1 - x0) / widest)  # every line fits the crop's width
         step = round(1.5 * 22 * scale)
-        for row, text in enumerate(_still_lines(stance)):
+        for row, text in enumerate(lines):
             _text(cv2, still, text, (round(8 * scale), step * (row + 1)), scale)
         ok, png = cv2.imencode(".png", still)
         if ok:

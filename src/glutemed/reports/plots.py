@@ -185,9 +185,12 @@ def asymmetry_svg(items: Sequence[Asymmetry], name: str) -> str | None:
 # ----------------------------------------------------------------------------- joint angles over stance
 
 ANGLE_TITLES = {
-    "knee_flexion": ("Knee bend over stance", "knee flexion (deg, 0 = straight)"),
-    "pelvic_drop": ("Pelvic drop over stance", "pelvis tilt since foot strike (deg, + = other hip lower)"),
-    "hip_adduction": ("Hip adduction over stance", "hip adduction (deg, + = thigh inwards)"),
+    "knee_flexion": ("Knee bend over stance (deg, 0 = straight leg)", "knee flexion (deg)"),
+    "pelvic_drop": (
+        "Pelvic drop over stance (deg since foot strike, + = other hip lower)",
+        "pelvis tilt (deg)",
+    ),
+    "hip_adduction": ("Hip adduction over stance (deg, + = thigh inwards)", "hip adduction (deg)"),
 }
 
 
