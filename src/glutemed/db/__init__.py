@@ -34,6 +34,12 @@ Repository functions take a ``Session`` inside a transaction the caller owns; th
   of another owner, so a guessed id reads nothing.
 - files (:mod:`glutemed.db.storage`): ``FileStore(data_folder)`` with ``save_stream(chunks, suffix=,
   max_bytes=) -> StoredFile(sha256, size_bytes, relative_path)``, ``save_file``, ``resolve(relative_path)``.
+- job queue (:mod:`glutemed.db.queue`, use as ``from glutemed.db import queue``):
+  ``enqueue(s, kind=, runner_id=, payload=, created_by=) -> Job``, ``get_job(s, id, runner_id=None)``,
+  ``list_jobs(s, runner_id=, clinic_id=, states=)``, ``count_by_state``, ``retry(s, id) -> bool`` (failed ->
+  queued); for workers ``claim(database, worker_id, lease=) -> Claim | None``, ``heartbeat``, ``finish(s,
+  claim, result)`` (inside the transaction that writes the job's rows), ``fail``. ``OPEN_STATES`` =
+  queued, running. A job's ``progress`` is ``{stage, frames_done, frames_total, fps}``.
 - migrations (:mod:`glutemed.db.migrate`): ``upgrade(engine)``, ``current_revision``, ``head_revision``,
   ``is_current``.
 

@@ -234,7 +234,7 @@ class Assessment(Base):
     load_report_id: Mapped[int | None] = mapped_column(ForeignKey("load_reports.id", ondelete="SET NULL"))
     gait_result: Mapped[dict[str, Any] | None]  # glutemed.gait/v1
     load_result: Mapped[dict[str, Any] | None]  # glutemed.load/v1 used
-    assessment: Mapped[dict[str, Any]]  # services.assessment.assessment_to_json
+    assessment: Mapped[dict[str, Any] | None]  # assessment_to_json; None: gait analysed, no intake yet
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name -> path relative to the data folder
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -183,7 +183,7 @@ def add_assessment(
     s: Session,
     *,
     runner_id: int,
-    assessment: dict[str, Any],
+    assessment: dict[str, Any] | None,
     gait_result: dict[str, Any] | None = None,
     load_result: dict[str, Any] | None = None,
     job_id: int | None = None,

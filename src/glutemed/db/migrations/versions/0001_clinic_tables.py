@@ -233,7 +233,7 @@ def upgrade() -> None:
         sa.Column("load_report_id", ID, nullable=True),
         sa.Column("gait_result", JSON, nullable=True),
         sa.Column("load_result", JSON, nullable=True),
-        sa.Column("assessment", JSON, nullable=False),
+        sa.Column("assessment", JSON, nullable=True),
         sa.Column("files", JSON, nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(
