@@ -37,7 +37,10 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     assert "contralateral-pelvic-drop" in report
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     assert (out / "overlay.mp4").stat().st_size > 10_000
-    assert "Representative and worst stance" in report
+    assert "Pictures that show the fault" in report
+    summary = (out / "runner-summary.html").read_text(encoding="utf-8")
+    assert "What we found" in summary
+    assert "contralateral-pelvic-drop" not in summary  # the runner's version has no ids
     assert (out / "program.pdf").read_bytes().startswith(b"%PDF")
     handout = (out / "program.html").read_text(encoding="utf-8")
     assert "<h2>Phase 1:" in handout
