@@ -164,7 +164,10 @@ def _band(prop: FigureProp, skeleton: Skeleton, to_svg: ToSvg) -> list[str]:
     if prop.to is None:
         return _cable(prop, skeleton, to_svg, colour)
     assert prop.at is not None
-    return _loop(to_svg(band_point(skeleton, prop.at)), to_svg(band_point(skeleton, prop.to)), colour)
+    a, b = to_svg(band_point(skeleton, prop.at)), to_svg(band_point(skeleton, prop.to))
+    if math.dist(a, b) < 3.0:  # both ends on one point (a side view): the loop seen end-on, as a ring
+        return [_circle(a, 4.0, "none", colour, 2.5)]
+    return _loop(a, b, colour)
 
 
 def _held(prop: FigureProp, skeleton: Skeleton, to_svg: ToSvg) -> list[str]:
