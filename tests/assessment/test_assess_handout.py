@@ -112,7 +112,7 @@ def test_summary_plan_and_every_exercise(examples, kb, rules, runner) -> None:  
     text = visible_text(page)
     assert page.startswith("<!doctype html>")
     assert "<script" not in page
-    assert text.index("What we found") < text.index("Week by week") < text.index("Phase 1:")
+    assert text.index("What the assessment found") < text.index("Week by week") < text.index("Phase 1:")
     for finding in result.report.findings:
         if finding.status == "present":
             assert esc(finding.name) in page

@@ -173,3 +173,41 @@ def test_move_on_rule_in_plain_words_from_the_progression_rules() -> None:
     assert "2-10% weight" in rule
     assert "glutemed progress" not in rule
     assert "above 5/10" in plan.phases[0].step_back
+
+
+def test_example_runner_plan_by_hand(examples, kb, rules) -> None:  # type: ignore[no-untyped-def]
+    """Runner A: 3 sessions and 3 runs a week. Worked by hand from the catalogue's ranges:
+    activation: wall isometric 30 -> 45 s at 5 s = 4 sessions, 2 weeks (also the floor);
+    isolated strength: lateral band walk 10 -> 20 reps = 11 sessions, 4 weeks;
+    compound: forward step-up 8 -> 15 reps = 8 sessions, 3 weeks;
+    motor control: glute squeeze at foot strike 60 -> 180 s at 20 s = 7 sessions, 3 weeks;
+    maintenance: 4 weeks written in. 16 weeks in all."""
+    from glutemed.services.assessment import assess
+    from glutemed.services.intake_schema import load_intake
+    from glutemed.services.program import make_program, plan_for
+
+    intake = load_intake(examples / "female-lateral-hip-pain.yaml")
+    result = assess(
+        intake.to_core(), kb=kb, rules=rules, tests=intake.tests.to_core() if intake.tests else None
+    )
+    program = make_program(result, kb, rules)
+    assert program is not None
+    plan = plan_for(program, result, kb, rules)
+    assert [(p.phase_id, p.weeks) for p in plan.phases] == [
+        ("activation", 2),
+        ("isolated-strength", 4),
+        ("compound-stabiliser", 3),
+        ("motor-control", 3),
+        ("maintenance", 4),
+    ]
+    assert plan.total_weeks == 16
+    slowest = {p.phase_id: max(p.climbs, key=lambda c: c.weeks) for p in plan.phases[:-1]}
+    assert (slowest["activation"].start, slowest["activation"].top, slowest["activation"].sessions) == (
+        30,
+        45,
+        4,
+    )
+    assert (slowest["isolated-strength"].start, slowest["isolated-strength"].sessions) == (10, 11)
+    assert slowest["motor-control"].step == 20
+    assert [d.name for d in plan.phases[0].session_days] == ["Monday", "Wednesday", "Friday"]
+    assert [d.name for d in plan.phases[0].run_days] == ["Tuesday", "Thursday", "Saturday"]

@@ -132,3 +132,17 @@ def test_cli_tz_and_run_days(examples, tmp_path) -> None:  # type: ignore[no-unt
     bad = CliRunner().invoke(app, [*args, "--tz", "Mars/Olympus"])
     assert bad.exit_code != 0
     assert "Mars/Olympus" in bad.output
+
+
+def test_no_knowledge_base_id_in_the_calendar_text(examples, kb, rules) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from glutemed.knowledge.models import LoadTag
+
+    plan, _ = _plan(examples, "itb-crossover", kb, rules)
+    cal = icalendar.Calendar.from_ical(program_to_ics(plan, name_of(kb), start=START, zone="Europe/London"))
+    text = " ".join(str(e[key]) for e in cal.walk("VEVENT") for key in ("SUMMARY", "DESCRIPTION"))
+    ids = {i for table in (kb.exercises, kb.conditions, kb.gait_faults, kb.clinical_tests) for i in table}
+    ids |= {t.value for t in LoadTag}
+    leaked = sorted(i for i in ids if "-" in i and re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
+    assert leaked == []
