@@ -38,7 +38,12 @@ resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 cases = json.loads(sys.stdin.read())
 from glutemed.cli.app import main
 import time
-time.sleep(max(0.0, float(os.environ.get("START_AT", "0")) - time.time()))  # concurrent batches start together
+ready = os.environ.get("READY_DIR")
+if ready:  # a barrier: concurrent batches start their cases together, once all have imported glutemed
+    open(os.path.join(ready, str(os.getpid())), "w").close()
+    deadline = time.time() + 300
+    while len(os.listdir(ready)) < int(os.environ["READY_COUNT"]) and time.time() < deadline:
+        time.sleep(0.01)
 results = {}
 for name, (cwd, args) in cases.items():
     os.chdir(cwd)

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -53,14 +52,15 @@ def test_full_disk_leaves_the_logbook_untouched(tmp_path: Path) -> None:
 
 
 def test_concurrent_writers_lose_no_entry(tmp_path: Path) -> None:
-    """Four real processes each run `glutemed log` 25 times on one logbook at once; every entry is kept."""
+    """Four real processes each run `glutemed log` 15 times on one logbook at once; every entry is kept."""
     book = tmp_path / "logbook.json"
     _logbook(book, 2)
     procs, expected = [], ["2025-01-01", "2025-01-02"]
-    start_at = str(time.time() + 20)  # all four start logging at the same moment, once imported
+    ready = tmp_path / "ready"  # all four start logging at the same moment, once imported (see harness)
+    ready.mkdir()
     for p in range(4):
         cases = {}
-        for i in range(25):
+        for i in range(15):
             date = f"2024-{p + 1:02d}-{i + 1:02d}"
             session = tmp_path / f"s{p}_{i}.json"
             session.write_text(json.dumps(session_doc(date)), encoding="utf-8")
@@ -73,7 +73,7 @@ def test_concurrent_writers_lose_no_entry(tmp_path: Path) -> None:
             stdin=payload.open("rb"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "START_AT": start_at},
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "READY_DIR": str(ready), "READY_COUNT": "4"},
         )
         procs.append(proc)
     for proc in procs:
