@@ -140,7 +140,7 @@ def _describe(figure: ExerciseFigure, name: str, position: FigurePosition) -> st
     works = f" The {figure.working_side} leg, highlighted, does the work." if figure.working_side else ""
     props = sorted({str(p.kind) for p in figure.props})
     kit = f" Equipment: {', '.join(props)}." if props else ""
-    note = f" {position.note.rstrip('.')}." if position.note else ""
+    note = f" {position.note[:1].upper()}{position.note[1:].rstrip('.')}." if position.note else ""
     return f"{name}, {position.name} position: {figure.orientation}, seen {view}.{note}{works}{kit}"
 
 
