@@ -64,3 +64,13 @@ def test_assess_prints_strength_in_plain_words(examples: Path) -> None:
     data = json.loads(CliRunner().invoke(app, ["assess", intake, "--json"]).output)
     text = json.dumps(data)
     assert "z = " in text  # the clinician's numbers stay in the JSON
+
+
+def test_cli_writes_the_clinician_version_on_request(examples: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.html"
+    args = ["program", str(examples / "red-flags.yaml"), "--html", str(sheet)]
+    done = CliRunner().invoke(app, [*args, "--referral-for", "clinician"])
+    assert done.exit_code != 0  # a stopped program
+    assert "Referral: red flags at running screening" in sheet.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(app, [*args, "--referral-for", "coach"])
+    assert "coach" in bad.output

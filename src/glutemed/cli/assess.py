@@ -21,6 +21,7 @@ from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import Rules, RulesError, bundled_rules
 from glutemed.reports.program_html import write_program_handout, write_program_pdf
 from glutemed.reports.referral_html import write_referral_html, write_referral_pdf
+from glutemed.reports.templating import Audience
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
 from glutemed.services.intake_schema import (
     InputFileError,
@@ -226,7 +227,12 @@ def assess_command(
 
 
 def _write_referral(
-    referral: dict[str, Any], result: AssessmentResult, intake: Path, html: Path | None, pdf: Path | None
+    referral: dict[str, Any],
+    result: AssessmentResult,
+    intake: Path,
+    html: Path | None,
+    pdf: Path | None,
+    audience: Audience = "runner",
 ) -> list[str]:
     """A stopped program writes the referral sheet to --html/--pdf, or beside the working folder when neither
     is given (``<intake name>-referral.html``); the paths written are returned and printed."""
@@ -236,8 +242,8 @@ def _write_referral(
     written: list[str] = []
     for path, write in targets:
         if path is not None:
-            done = write(referral, result, path)
-            err_console.print(f"Referral sheet written to {done}", markup=False)
+            done = write(referral, result, path, audience=audience)
+            err_console.print(f"Referral sheet ({audience}) written to {done}", markup=False)
             written.append(str(done))
     return written
 
@@ -273,16 +279,26 @@ def program_command(
         Path | None, typer.Option("--html", help="Write the printable program handout as HTML.")
     ] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the program handout as PDF.")] = None,
+    referral_for: Annotated[
+        str,
+        typer.Option(
+            "--referral-for",
+            help="When red flags stop the program: write the referral sheet for the runner or the clinician.",
+        ),
+    ] = "runner",
 ) -> None:
     """Build the staged program: phases, doses, pre-run routine, running cues, what to avoid, calendar."""
     for out, what in ((ics, "ICS calendar"), (html, "HTML handout"), (pdf, "PDF handout")):
         if out is not None:
             check_output_file(out, what)  # before the work: a bad path fails now, not after it
+    if referral_for not in ("runner", "clinician"):
+        fail(f"--referral-for: '{referral_for}' is not one of runner, clinician")
     result, kb, rules = _run_assessment(intake, tests, gait, load)
     program = make_program(result, kb, rules)
     if program is None:
         referral = referral_to_json(result, kb)
-        referral["referral_files"] = _write_referral(referral, result, intake, html, pdf)
+        audience: Audience = "clinician" if referral_for == "clinician" else "runner"
+        referral["referral_files"] = _write_referral(referral, result, intake, html, pdf, audience)
         if json_out:
             print_json(referral)
         else:
