@@ -60,6 +60,13 @@ def test_exception_becomes_one_line(exc: BaseException, code: int) -> None:
         assert "--debug" in lines[0]
 
 
+def test_usage_errors_keep_click_behaviour() -> None:
+    result = runner.invoke(_app(typer.BadParameter("--at must be >= 0")), ["boom"])
+    assert result.exit_code == 2
+    assert "internal error" not in result.output
+    assert "--at must be >= 0" in result.output
+
+
 def test_full_disk_is_not_called_a_bug() -> None:
     result = runner.invoke(_app(OSError(28, "No space left on device", "report.html")), ["boom"])
     assert result.output.strip() == "error: report.html: No space left on device"

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+import click
 import typer
 import yaml
 from pydantic import ValidationError
@@ -121,8 +122,8 @@ def guarded(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (typer.Exit, typer.Abort, SystemExit, click.ClickException):
+            raise  # click's own exits and usage errors keep their codes and messages
         except KeyboardInterrupt:
             err_console.print(Text("interrupted; outputs are written whole or not at all", style="yellow"))
             raise typer.Exit(130) from None
