@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from glutemed.config import ConfigError
 from glutemed.io.atomic import OutputPathError, StorageError
@@ -122,7 +123,7 @@ def guarded(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit, click.ClickException):
+        except (typer.Exit, typer.Abort, SystemExit, click.ClickException, TyperException):
             raise  # click's own exits and usage errors keep their codes and messages
         except KeyboardInterrupt:
             err_console.print(Text("interrupted; outputs are written whole or not at all", style="yellow"))
