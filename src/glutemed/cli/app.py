@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import analyze, assess, demo, knowledge, level, load, questionnaire, schema, tour
+from glutemed.cli import admin, analyze, assess, demo, knowledge, level, load, questionnaire, schema, tour
 from glutemed.cli.common import guard_commands, set_debug
 
 app = typer.Typer(
@@ -52,6 +52,7 @@ tour.register(app)
 questionnaire.register(app)
 level.register(app)
 schema.register(app)
+admin.register(app)  # db upgrade, admin create-user, worker (clinic app)
 guard_commands(app)  # any exception escaping a command: one line, exit 2 (bad input) or 1 (internal)
 
 

@@ -1,0 +1,277 @@
+"""Use case: run the clinic's queued jobs (analyse an upload, import training load, re-assess).
+
+A :class:`Worker` claims one job at a time from the database queue (:mod:`glutemed.db.queue`), keeps its lease
+alive from a heartbeat thread that also stores the job's progress (stage, frames done and expected, frames per
+second), and runs the job by calling the existing services:
+
+- ``analyze`` (payload ``{"upload_ids": [...], "view": null, "report": true, "pdf": false, "overlay": false}``):
+  :func:`glutemed.services.analyze.analyze_path` on each stored upload, the gait result and its files
+  (:func:`~glutemed.services.analyze.write_outputs`, the HTML reports, optionally PDF and overlay video), then
+  the assessment with the runner's latest intake, clinical tests and load report
+  (:func:`glutemed.services.assessment.assess`) and the program (:func:`glutemed.services.program.make_program`).
+- ``load`` (``{"upload_id": N, "since": "YYYY-MM-DD" | null}``): :func:`glutemed.services.load.import_history`
+  on the stored activity file, folder or zip, and its HTML report.
+- ``assess`` (``{}``): the assessment and program again from the latest gait result, intake, tests and load.
+
+Files go to ``jobs/<id>/<attempt>/`` in the file store, each written atomically by the service that makes it;
+the rows (assessment, program, load report) and the job's ``done`` state are written in one transaction that
+holds only if this worker still holds the job. A job that raises is marked failed with the reason; a worker
+that dies leaves the job to another worker once the lease expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from glutemed.db import queue, records
+from glutemed.db.engine import Database
+from glutemed.db.queue import Claim, LeaseLostError
+from glutemed.db.storage import FileStore
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 1.0
+
+
+class JobInputError(ValueError):
+    """The job cannot run with what it was given; the message is shown to the clinician."""
+
+
+def json_safe(value: Any) -> Any:
+    """A plain JSON document: tuples become lists, NaN and infinities null (PostgreSQL's JSONB has no NaN)."""
+    return json.loads(json.dumps(value, default=str), parse_constant=lambda _constant: None)
+
+
+def _safe_name(name: str, index: int) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "upload"
+    return f"{index}-{base[-120:]}"
+
+
+class _Lease(threading.Thread):
+    """Heartbeat: extends the lease and stores the latest progress every ``every_s`` seconds."""
+
+    def __init__(self, database: Database, held: Claim, lease: dt.timedelta, every_s: float) -> None:
+        super().__init__(name=f"lease-job-{held.job_id}", daemon=True)
+        self.database = database
+        self.held = held
+        self.lease = lease
+        self.every_s = every_s
+        self.lost = threading.Event()
+        self._stop_event = threading.Event()
+        self._progress: dict[str, Any] = {"stage": "starting"}
+        self._sent: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def set_progress(self, progress: dict[str, Any]) -> None:
+        with self._lock:
+            self._progress = progress
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.every_s):
+            with self._lock:
+                progress = self._progress
+            try:
+                held = queue.heartbeat(
+                    self.database,
+                    self.held,
+                    lease=self.lease,
+                    progress=progress if progress != self._sent else None,
+                )
+            except Exception:  # a database hiccup: try again next beat; the lease has slack
+                log.exception("job %s: heartbeat failed", self.held.job_id)
+                continue
+            if not held:
+                self.lost.set()
+                return
+            self._sent = progress
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
+
+
+@dataclass
+class JobContext:
+    """What a job handler gets: its claim, the database, the file store and a way to report progress."""
+
+    held: Claim
+    database: Database
+    store: FileStore
+    lease: _Lease
+    out_rel: str
+    started: float = field(default_factory=time.monotonic)
+    stage: str = "starting"
+    _frame_clock: float | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        return self.store.resolve(self.out_rel)
+
+    def rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.store.root.resolve()).as_posix()
+
+    def check(self) -> None:
+        """Raise :class:`LeaseLostError` when another worker has taken the job."""
+        if self.lease.lost.is_set():
+            raise LeaseLostError(f"job {self.held.job_id}: lease lost")
+
+    def report(self, stage: str, **extra: Any) -> None:
+        self.check()
+        self.stage = stage
+        self._frame_clock = None
+        self.lease.set_progress({"stage": stage, **extra})
+
+    def frames(self, done: int, total: int | None) -> None:
+        """The analyse service's frame callback: frames done, expected, and frames per second."""
+        self.check()
+        now = time.monotonic()
+        if self._frame_clock is None or done <= 1:
+            self._frame_clock = now
+        elapsed = now - self._frame_clock
+        fps = round(done / elapsed, 1) if elapsed > 0 and done > 1 else None
+        self.lease.set_progress({"stage": self.stage, "frames_done": done, "frames_total": total, "fps": fps})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job made: ``store`` adds its rows in the finishing transaction and returns their ids, which
+    become the job's result together with ``summary``."""
+
+    store: Callable[[Session], dict[str, Any]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[JobContext], Outcome]
+
+
+def _handlers() -> dict[str, Handler]:
+    from glutemed.services.job_steps import run_analyze, run_assess, run_load
+
+    return {"analyze": run_analyze, "load": run_load, "assess": run_assess}
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What a clinician reads for a failed job: the input problem as said, or the internal error named."""
+    from glutemed.contracts.gait_result import ContractError
+    from glutemed.io import InputFileError
+    from glutemed.services.analyze import AnalysisError
+    from glutemed.services.intake_schema import InputFileError as DocumentError
+
+    if isinstance(exc, JobInputError | InputFileError | AnalysisError | DocumentError | ContractError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"a stored file is missing: {exc.filename or exc}"
+    return f"internal error ({exc.__class__.__name__}): {exc}"
+
+
+class Worker:
+    """Claims and runs jobs one at a time. One worker per CPU core is the usual deployment."""
+
+    def __init__(
+        self,
+        database: Database,
+        store: FileStore,
+        *,
+        worker_id: str | None = None,
+        lease: dt.timedelta = queue.DEFAULT_LEASE,
+        poll_s: float = 1.0,
+        kinds: tuple[str, ...] | None = None,
+    ) -> None:
+        self.database = database
+        self.store = store
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = lease
+        self.poll_s = poll_s
+        self.kinds = kinds
+        self.stop_event = threading.Event()
+
+    def run_once(self) -> int | None:
+        """Claim one job and run it; the job's id, or None when nothing was waiting."""
+        held = queue.claim(self.database, self.worker_id, lease=self.lease, kinds=self.kinds)
+        if held is None:
+            return None
+        self.execute(held)
+        return held.job_id
+
+    def run(self, *, once: bool = False) -> int:
+        """Run jobs until :attr:`stop_event` is set (or, with ``once``, until the queue is empty).
+
+        Returns how many jobs it ran. ``stop_event`` lets the current job finish first.
+        """
+        count = 0
+        while not self.stop_event.is_set():
+            job_id = self.run_once()
+            if job_id is not None:
+                count += 1
+                continue
+            if once:
+                break
+            self.stop_event.wait(self.poll_s)
+        return count
+
+    def execute(self, held: Claim) -> None:
+        every = min(PROGRESS_EVERY_S, self.lease.total_seconds() / 3)
+        lease = _Lease(self.database, held, self.lease, every)
+        ctx = JobContext(
+            held, self.database, self.store, lease, self.store.job_dir(held.job_id, held.attempt)
+        )
+        shutil.rmtree(ctx.out_dir, ignore_errors=True)
+        ctx.out_dir.mkdir(parents=True, exist_ok=True)
+        lease.start()
+        log.info(
+            "job %s (%s) attempt %s: started by %s", held.job_id, held.kind, held.attempt, self.worker_id
+        )
+        try:
+            handler = _handlers().get(held.kind)
+            if handler is None:
+                raise JobInputError(f"this worker does not run {held.kind!r} jobs")
+            outcome = handler(ctx)
+            ctx.report("saving")
+            with self.database.write() as s:
+                ids = outcome.store(s)
+                queue.finish(s, held, json_safe({**outcome.summary, **ids}), progress={"stage": "done"})
+            log.info("job %s: done", held.job_id)
+        except LeaseLostError:
+            log.warning("job %s: lease lost to another worker; this attempt's work is dropped", held.job_id)
+        except Exception as exc:
+            reason = failure_reason(exc)
+            log.warning("job %s failed: %s", held.job_id, reason, exc_info=not reason.startswith("internal"))
+            queue.fail(self.database, held, reason)
+        finally:
+            lease.stop()
+
+
+def link_upload(ctx: JobContext, upload_id: int, index: int) -> tuple[Path, str | None, str]:
+    """The stored upload under the job's ``input/`` folder with its original name (a hard link where the
+    file system allows, else a copy), so readers that go by suffix see it as uploaded. Returns the path, the
+    view the uploader gave, and the upload's kind."""
+    with ctx.database.session() as s:
+        row = records.get_upload(s, upload_id, runner_id=ctx.held.runner_id)
+        if row is None:
+            raise JobInputError(f"upload {upload_id} is not one of this runner's files")
+        storage_path, name, view, kind = row.storage_path, row.original_name, row.view, row.kind
+    source = ctx.store.resolve(storage_path)
+    if not source.is_file():
+        raise JobInputError(f"the stored file of upload {upload_id} ({name}) is missing")
+    target = ctx.out_dir / "input" / _safe_name(name, index)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return target, view, kind
