@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts unit bench fuzz clean debian-libs browser-tools
+.PHONY: run test lint typecheck contracts unit bench fuzz clean debian-libs browser-tools postgresql
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 is on PATH" >&2; exit 1; }
@@ -29,6 +29,13 @@ browser-tools:
 		apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core; }
 
+# PostgreSQL for the database tests (tests/db start a throw-away cluster of their own as the postgres user and
+# stop it afterwards; the package's own cluster is not used); installed only when missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; }
+
 run: $(STAMP)
 	$(BIN)/glutemed demo --out glutemed-out/demo
 
@@ -42,7 +49,7 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP) browser-tools
+unit: $(STAMP) browser-tools postgresql
 	$(BIN)/pytest
 
 test: lint typecheck contracts unit
