@@ -18,17 +18,21 @@ It prints the rates in frames per second and two ratios: end-to-end / bare stati
 costs) and end-to-end / bare tracking (that plus the price of the default mode). The exit status is 1 when the
 first misses ``TARGET_RATIO``.
 
-Accuracy (``--modes``): each candidate pose mode runs over the decoded clip, its poses are assembled as the use
-case assembles them (leg checks included) and analysed as ``glutemed analyze`` analyses them (keypoints below the
-config's confidence floor masked, then the gait engine with the config's filter). Printed per mode: the median
-over stances of the knee-flexion peak in stance per leg, the cadence (168.9 steps/min measured from the raw
-pixels by the clip's authors), the median per-frame distance in pixels of each hip,
-knee and ankle from the RTMPose keypoints of the same frames (male_side.pose.json; RTMPose's hip sits higher
-and further back than BlazePose's, so the hips differ by definition as well as by error), the far (right) leg's
-confidence (its weakest joint's median, as the quality score takes it), the frames per leg that the leg checks
-(glutemed.pose.legs) found laid onto the other leg, with a spiking point or with an impossible thigh or shank,
-and the pose model's own speed: frames per second (wall clock) and CPU milliseconds per frame (all threads of
-the process; what a busy machine pays)::
+Accuracy (``--modes``): each candidate runs over the decoded clip: tracking mode; tracking reset every
+``REDETECT_EVERY`` frames so the person detector places the region; tracking with a static detection on the
+frames where the far leg looks wrong (its knee's visibility under ``TRIGGER_VISIBILITY``, its thigh or shank
+off the first frame's by ``TRIGGER_LENGTH``, its knee angle ``TRIGGER_ANGLE_DEG`` from the frame before's);
+static mode on one thread and on the default number. The poses are assembled as the use case assembles them
+(leg checks included) and analysed as ``glutemed analyze`` analyses them (keypoints below the config's
+confidence floor masked, then the gait engine with the config's filter). Two more rows show static mode
+without the leg checks and with RTMPose's hips put in. Printed per row, as a Markdown table: the median over
+stances of the knee-flexion peak in stance per leg; the cadence (168.9 steps/min measured from the raw pixels
+by the clip's authors); how many frames the engine's left/right repair exchanged; the median per-frame distance
+in pixels of each hip, knee and ankle from the RTMPose keypoints of the same frames (male_side.pose.json;
+removed points left out); each leg's confidence (its weakest joint's median, as the quality score takes it);
+how many frames per leg the leg checks (glutemed.pose.legs) found laid onto the other leg, with a spiking point,
+or with an impossible thigh or shank; and the pose model's own speed: frames per second (wall clock) and CPU
+milliseconds per frame (all threads of the process; what a busy machine pays)::
 
     .venv/bin/python benchmarks/bench_video.py            # speed
     .venv/bin/python benchmarks/bench_video.py --modes    # the table of docs/validation.md "Pose tracking mode"
@@ -36,6 +40,7 @@ the process; what a busy machine pays)::
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -50,10 +55,13 @@ from numpy.typing import NDArray
 
 from glutemed.config import load_config
 from glutemed.core.engine import GaitEngine
+from glutemed.core.filters import detect_side_swaps, fill_gaps
+from glutemed.core.kinematics import knee_flexion_deg
 from glutemed.core.quality import leg_confidence
 from glutemed.core.series import KeypointSeries
 from glutemed.io import read_keypoints
 from glutemed.pose.base import FramePose
+from glutemed.pose.legs import LegCheck
 from glutemed.pose.mediapipe_backend import MediaPipePose
 from glutemed.pose.tracking import assemble
 from glutemed.services.video import video_to_keypoints
@@ -66,6 +74,9 @@ ROUNDS = 3
 SIDES = ("left", "right")
 JOINTS = ("hip", "knee", "ankle")
 REDETECT_EVERY = 2
+TRIGGER_VISIBILITY = 0.5
+TRIGGER_LENGTH = 1.15
+TRIGGER_ANGLE_DEG = 15.0
 Frames = list[NDArray[np.uint8]]
 
 
@@ -165,25 +176,66 @@ def redetect_poses(frames: Frames, every: int) -> list[FramePose]:
     return poses
 
 
+def far_leg_looks_wrong(pose: FramePose, before: FramePose | None, typical: dict[str, float]) -> bool:
+    """The triggers for a static re-detection: the far (right) knee's visibility under 0.5, its thigh or shank
+    15 % off the first frame's, or its knee angle 15 deg away from the frame before's."""
+    names = MediaPipePose.names
+    at = {n: pose.positions_px[names.index(f"right_{n}")] for n in ("hip", "knee", "ankle")}
+    if pose.confidence[names.index("right_knee")] < TRIGGER_VISIBILITY:
+        return True
+    for seg, (a, b) in {"thigh": ("hip", "knee"), "shank": ("knee", "ankle")}.items():
+        length = float(np.linalg.norm(at[a] - at[b]))
+        typical.setdefault(seg, length)
+        if abs(np.log(length / typical[seg])) > np.log(TRIGGER_LENGTH):
+            return True
+    if before is None:
+        return False
+    angle = _flexion(pose)
+    return bool(abs(angle - _flexion(before)) > TRIGGER_ANGLE_DEG)
+
+
+def _flexion(pose: FramePose) -> float:
+    names = MediaPipePose.names
+    hip, knee, ankle = (pose.positions_px[names.index(f"right_{n}")] for n in ("hip", "knee", "ankle"))
+    return float(knee_flexion_deg(hip[None], knee[None], ankle[None])[0])
+
+
+def triggered_poses(frames: Frames) -> list[FramePose]:
+    """Tracking mode, with a static detection taking its place on the frames where the far leg looks wrong."""
+    tracking, static = MediaPipePose(mode="tracking"), MediaPipePose(mode="static", workers=1)
+    poses: list[FramePose] = []
+    typical: dict[str, float] = {}
+    with tracking.solution() as track, static.solution() as still:
+        for frame in frames:
+            pose = tracking._pose_of(track, frame)
+            wrong = pose.detected and far_leg_looks_wrong(pose, poses[-1] if poses else None, typical)
+            poses.append(static._pose_of(still, frame) if wrong else pose)
+    return poses
+
+
 def candidates() -> dict[str, Callable[[Frames], list[FramePose]]]:
     auto = MediaPipePose(mode="static").workers
     return {
         "tracking (video mode, before)": lambda f: list(MediaPipePose(mode="tracking").estimate(f)),
         f"tracking, re-detect every {REDETECT_EVERY}": lambda f: redetect_poses(f, REDETECT_EVERY),
+        "tracking, static where the far leg looks wrong": triggered_poses,
         "static, 1 thread": lambda f: list(MediaPipePose(mode="static", workers=1).estimate(f)),
         f"static, {auto} threads (default)": lambda f: list(MediaPipePose(mode="static").estimate(f)),
     }
 
 
-def analysed(series: KeypointSeries) -> tuple[float, float, float]:
-    """Median knee-flexion peak in stance per leg and the cadence, as ``glutemed analyze`` gets them (defaults)."""
+def analysed(series: KeypointSeries) -> tuple[float, float, float, int]:
+    """Median knee-flexion peak in stance per leg, the cadence, and how many frames the left/right repair
+    exchanged, as ``glutemed analyze`` gets them with the default config."""
     config = load_config()
     positions = series.positions.copy()
     positions[series.confidence < config.filter.min_confidence] = np.nan
+    masked = series.with_positions(positions)
     engine = GaitEngine(max_gap_s=config.filter.max_gap_s, filter_order=config.filter.order)
-    engine.analyze(series.with_positions(positions))
+    engine.analyze(masked)
+    exchanged = int(detect_side_swaps(fill_gaps(masked, max_gap_s=config.filter.max_gap_s)).sum())
     left, right = (engine.summary_.value("knee_flexion_peak_stance_deg", side) for side in SIDES)
-    return left, right, engine.summary_.cadence_spm
+    return left, right, engine.summary_.cadence_spm, exchanged
 
 
 def pixel_errors(series: KeypointSeries, reference: KeypointSeries) -> dict[str, float]:
@@ -197,40 +249,57 @@ def pixel_errors(series: KeypointSeries, reference: KeypointSeries) -> dict[str,
     return out
 
 
+def _row(
+    name: str, series: KeypointSeries, reference: KeypointSeries, legs: LegCheck | None, speed: str
+) -> str:
+    left, right, cadence, exchanged = analysed(series)
+    err = pixel_errors(series, reference)
+    px = " | ".join(f"{err[f'left_{j}']:.1f} / {err[f'right_{j}']:.1f}" for j in JOINTS)
+    conf = " / ".join(f"{leg_confidence(series.confidence, series.names, side):.2f}" for side in SIDES)
+    checks = "-"
+    if legs is not None:
+        found = (legs.collapsed, legs.spikes, legs.off_length)
+        checks = ", ".join(f"{len(f['left'])}/{len(f['right'])}" for f in found)
+    return f"| {name} | {left:.1f} / {right:.1f} | {cadence:.2f} | {exchanged} | {px} | {conf} | {checks} | {speed} |"
+
+
 def modes() -> int:
     frames = decode_all(VIDEO)
     reference = read_keypoints(RTMPOSE)
     if reference.n_frames != len(frames):
         print(f"frame count differs: RTMPose {reference.n_frames}, video {len(frames)}")
         return 1
-    left, right, cadence = analysed(reference)
+    names = MediaPipePose.names
     print(
-        "mode | knee peak L/R deg | cadence steps/min | median px hip L/R, knee L/R, ankle L/R | "
-        "far-leg conf | collapsed L/R | spike frames L/R | off-length frames L/R | fps | CPU ms/frame"
+        "| mode | knee peak L / R (deg) | cadence (steps/min) | frames the L/R repair exchanged | "
+        "median px hip L / R | knee L / R | ankle L / R | leg confidence L / R | "
+        "leg checks L/R: collapsed, spikes, off-length | frames/s, CPU ms per frame |"
     )
-    print(
-        f"RTMPose keypoints (reference) | {left:.1f} / {right:.1f} | {cadence:.2f} | - | - | - | - | - | - | -"
-    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(_row("RTMPose keypoints (reference)", reference, reference, None, "-"))
     for name, run in candidates().items():
         start, cpu_start = time.perf_counter(), time.process_time()
         poses = run(frames)
         fps = len(frames) / (time.perf_counter() - start)
         cpu_ms = 1000.0 * (time.process_time() - cpu_start) / len(frames)
-        track = assemble(poses, MediaPipePose.names, VIDEO, reference.times_s)
-        series = KeypointSeries(
-            reference.times_s, track.positions_px, track.confidence, MediaPipePose.names, "pixel", name
-        )
-        left, right, cadence = analysed(series)
-        err = pixel_errors(series, reference)
-        px = ", ".join(f"{err[f'left_{j}']:.1f}/{err[f'right_{j}']:.1f}" for j in JOINTS)
-        far = leg_confidence(track.confidence, MediaPipePose.names, "right")
-        found = [track.legs.collapsed, track.legs.spikes, track.legs.off_length]
-        counts = " | ".join(f"{len(f['left'])}/{len(f['right'])}" for f in found)
-        print(
-            f"{name} | {left:.1f} / {right:.1f} | {cadence:.2f} | {px} | {far:.2f} | {counts} | {fps:.1f} | "
-            f"{cpu_ms:.0f}",
-            flush=True,
-        )
+        track = assemble(poses, names, VIDEO, reference.times_s)
+        series = KeypointSeries(reference.times_s, track.positions_px, track.confidence, names, "pixel", name)
+        print(_row(name, series, reference, track.legs, f"{fps:.1f}, {cpu_ms:.0f}"), flush=True)
+        if name.startswith("static, 1"):
+            raw = KeypointSeries(
+                reference.times_s,
+                np.stack([p.positions_px for p in poses]),
+                np.stack([p.confidence for p in poses]),
+                names,
+                "pixel",
+                "static without the leg checks",
+            )
+            print(_row("static, without the leg checks", raw, reference, None, "-"), flush=True)
+            hips = series.positions.copy()
+            for hip in ("left_hip", "right_hip"):
+                hips[:, names.index(hip)] = reference.xyz(hip)
+            print(_row("static, with RTMPose's hips", series.with_positions(hips), reference, None, "-"))
+    print(f"load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     return 0
 
 
