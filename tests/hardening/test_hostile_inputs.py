@@ -7,6 +7,7 @@ frame-size limit. All run through the real command line in one child process lim
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import zipfile
@@ -100,6 +101,12 @@ def _cases(d: Path) -> dict[str, tuple[Path, list[str | Path]]]:
     corrupt_fit[200:260] = bytes(60)
     (d / "corrupt.fit").write_bytes(bytes(corrupt_fit))
     _worst_case_keypoints(d)
+    (d / "gz").mkdir()
+    with gzip.open(d / "gz" / "run.gpx.gz", "wb") as gz:  # 40 MB of track inflated from about 100 kB
+        block = "".join(_gpx_point(i) for i in range(1000)).encode()
+        gz.write(b'<?xml version="1.0"?><gpx version="1.1" creator="x"><trk><trkseg>\n')
+        for _ in range(40 * 1024 * 1024 // len(block)):
+            gz.write(block)
     return {
         "worst-trc": (d, ["analyze", "worst.trc"]),
         "worst-json": (d, ["analyze", "worst.json"]),
@@ -112,6 +119,7 @@ def _cases(d: Path) -> dict[str, tuple[Path, list[str | Path]]]:
         "huge-trc": (d, ["analyze", "huge.trc"]),
         "c3d": (d, ["analyze", "corrupt.c3d", "--static", "corrupt.c3d"]),
         "zip-bomb": (d, ["load", "bomb.zip", "--json"]),
+        "gz-bomb": (d, ["load", "gz"]),
         "strava-dates": (d, ["load", "strava", "--json"]),
         "strava-latin1": (d, ["load", "latin1"]),
         "strava-bigfield": (d, ["load", "bigfield"]),
@@ -159,6 +167,10 @@ def test_corrupt_c3d_parameters(runs: dict[str, Run]) -> None:
 def test_zip_bomb(runs: dict[str, Run]) -> None:
     assert_clean_failure(runs["zip-bomb"], 2, "bomb.zip!run.gpx")
     assert "zip bomb" in runs["zip-bomb"].stderr or "size limit" in runs["zip-bomb"].stderr
+
+
+def test_gz_bomb_stops_at_the_cap_while_inflating(runs: dict[str, Run]) -> None:
+    assert_clean_failure(runs["gz-bomb"], 2, "run.gpx.gz", "size limit once decompressed")
 
 
 def test_runs_dated_9999_or_1985_are_skipped(runs: dict[str, Run]) -> None:
