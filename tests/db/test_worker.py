@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,32 @@ def test_a_worker_killed_mid_job_loses_no_job(
     print(
         f"\n{database.engine.dialect.name}: worker killed at stage {stage!r}; job {killed_job} done on attempt 2"
     )
+
+
+VIDEO = ROOT / "tests/data/video/vfr/male_side_vfr_drop.mp4"  # 218 frames, 360x640
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_video_job_shows_frames_and_fps_while_it_runs(
+    database: db.Database, store: db.FileStore, runner_id: int
+) -> None:
+    upload = _upload(database, store, runner_id, VIDEO, "video")
+    job_id = _enqueue(database, runner_id, "analyze", {"upload_ids": [upload], "report": False})
+    worker = Worker(database, store, lease=dt.timedelta(seconds=3))
+    thread = threading.Thread(target=worker.run, kwargs={"once": True})
+    thread.start()
+    seen: list[dict[str, Any]] = []
+    while thread.is_alive():
+        progress = _job(database, job_id).progress or {}
+        if progress.get("stage") == "pose" and progress.get("frames_done"):
+            seen.append(progress)
+        time.sleep(0.1)
+    thread.join()
+    job = _job(database, job_id)
+    assert job.state == "done", job.error
+    assert seen, "no frame progress was stored while the video was analysed"
+    assert all(p["frames_total"] and p["frames_done"] <= p["frames_total"] for p in seen)
+    assert any(p["fps"] for p in seen)
+    assert [p["frames_done"] for p in seen] == sorted(p["frames_done"] for p in seen)
+    assert job.progress == {"stage": "done"}
