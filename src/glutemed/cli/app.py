@@ -7,7 +7,19 @@ from typing import Annotated
 import typer
 
 from glutemed import __version__
-from glutemed.cli import admin, analyze, assess, demo, knowledge, level, load, questionnaire, schema, tour
+from glutemed.cli import (
+    admin,
+    analyze,
+    assess,
+    demo,
+    knowledge,
+    level,
+    load,
+    questionnaire,
+    schema,
+    serve,
+    tour,
+)
 from glutemed.cli.common import guard_commands, set_debug
 
 app = typer.Typer(
@@ -53,6 +65,7 @@ questionnaire.register(app)
 level.register(app)
 schema.register(app)
 admin.register(app)  # db upgrade, admin create-user, worker (clinic app)
+serve.register(app)  # the clinic web app
 guard_commands(app)  # any exception escaping a command: one line, exit 2 (bad input) or 1 (internal)
 
 

@@ -1,0 +1,339 @@
+"""The authorisation matrix: every route and API endpoint, for anonymous, runner A, runner B, the clinician of
+clinic 1, the clinician of clinic 2 and the admin. Nobody reads or changes a record they do not own.
+
+Each route of the app is classified below (a new route fails the first test until it is). Reads are tried on
+runner A's records (clinic 1) and on runner C's (clinic 2): the owner's side answers 200, everyone else 401,
+403 or 404 with none of the record's content in the body. Changes are tried by everyone who must not make
+them, with a valid CSRF token (so only the access rule can refuse them): each is refused and no row, program
+state or stored file changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from tests.web.conftest import World
+
+from glutemed.services.demo import DEMO_INTAKE as DEMO_INTAKE_FILE
+from glutemed.services.demo import demo_dir
+from glutemed.services.intake_schema import load_intake
+
+DEMO_INTAKE = load_intake(demo_dir() / DEMO_INTAKE_FILE).model_dump(mode="json", exclude_none=True)
+
+ROLES = ("anonymous", "runnerA", "runnerB", "clin1", "clin2", "admin")
+DENIED = (401, 403, 404)
+SECRETS_A = ("Alice Aardvark",)
+SECRETS_C = ("Carol Cormorant",)
+
+
+def walk(routes: Any, prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for route in routes:
+        if hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            out += walk(route.original_router.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif getattr(route, "methods", None):
+            out += [(m, prefix + route.path) for m in sorted(route.methods) if m != "HEAD"]
+    return out
+
+
+# (method, path) -> how it is tested. "public": no record behind it; "self": the signed-in user's own account.
+READS = {
+    "/runners/{runner_id}": "runner",
+    "/runners/{runner_id}/intake": "runner-staff",
+    "/runners/{runner_id}/tests": "runner-staff",
+    "/jobs/{job_id}": "job",
+    "/jobs/{job_id}/progress": "job",
+    "/assessments/{assessment_id}": "assessment",
+    "/assessments/{assessment_id}/files/{name:path}": "assessment-file",
+    "/assessments/{assessment_id}/assessment.json": "assessment",
+    "/load-reports/{report_id}": "load",
+    "/load-reports/{report_id}/files/{name:path}": "load-file",
+    "/programs/{program_id}": "program",
+    "/programs/{program_id}/download/{fmt}": "program-download",
+    "/api/v1/runners/{runner_id}": "runner",
+    "/api/v1/jobs/{job_id}": "job",
+    "/api/v1/assessments/{assessment_id}": "assessment",
+    "/api/v1/programs/{program_id}": "program",
+    "/api/v1/load-reports/{report_id}": "load",
+}
+LISTS = {
+    "/dashboard": "staff",
+    "/api/v1/dashboard": "staff",
+    "/api/v1/runners": "signed-in",
+    "/admin": "admin",
+    "/runners/new": "staff",
+    "/api/v1/me": "signed-in",
+    "/account/password": "signed-in",
+}
+PUBLIC_GET = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/", "/sign-in", "/invite/{token}"}
+WRITES = {
+    "/runners/{runner_id}/invitations": "runner",
+    "/runners/{runner_id}/intake": "runner",
+    "/runners/{runner_id}/tests": "runner",
+    "/runners/{runner_id}/uploads/{purpose}": "runner-upload",
+    "/api/v1/runners/{runner_id}/uploads/{purpose}": "runner-upload",
+    "/api/v1/runners/{runner_id}/intakes": "runner-json",
+    "/api/v1/runners/{runner_id}/tests": "runner-json",
+    "/jobs/{job_id}/retry": "job",
+    "/api/v1/jobs/{job_id}/retry": "job-json",
+    "/programs/{program_id}/review": "program",
+    "/api/v1/programs/{program_id}": "program-json",
+    "/admin/clinics": "admin",
+    "/admin/users": "admin",
+    "/admin/users/{user_id}/active": "admin",
+    "/runners/new": "staff",
+    "/api/v1/runners": "staff-json",
+}
+PUBLIC_POST = {"/sign-in", "/sign-out", "/account/password", "/invite/{token}"}  # tested in test_accounts
+
+
+def test_every_route_is_in_the_matrix(world: World) -> None:
+    routes = walk(world.app.routes)
+    for method, path in routes:
+        if method == "GET":
+            assert path in READS or path in LISTS or path in PUBLIC_GET, f"GET {path} is not in the matrix"
+        else:
+            assert path in WRITES or path in PUBLIC_POST, f"{method} {path} is not in the matrix"
+    assert len(routes) >= 50
+
+
+def _owners(world: World, clinic: int) -> set[str]:
+    return {"admin", "clin1", "runnerA"} if clinic == 1 else {"admin", "clin2"}
+
+
+def read_targets(world: World) -> list[tuple[str, str, set[str], tuple[str, ...]]]:
+    """(label, url, roles that may read it, secrets that must not leak to the others)."""
+    i = world.ids
+    out = []
+    for clinic, runner, job, assessment, program, secrets in (
+        (1, i["A"], i["jobA"], i["assessmentA"], i["programA_published"], SECRETS_A),
+        (2, i["C"], i["jobC"], i["assessmentC"], i["programC"], SECRETS_C),
+    ):
+        owners = _owners(world, clinic)
+        staff = owners - {"runnerA"}
+        published = owners if clinic == 1 else staff  # C's program is a draft: its runner would not see it
+        urls = {
+            "runner": (["/runners/{}", "/api/v1/runners/{}"], runner, owners),
+            "runner-staff": (["/runners/{}/intake", "/runners/{}/tests"], runner, staff),
+            "job": (["/jobs/{}", "/jobs/{}/progress", "/api/v1/jobs/{}"], job, owners),
+            "assessment": (
+                ["/assessments/{}", "/assessments/{}/assessment.json", "/api/v1/assessments/{}"],
+                assessment,
+                owners,
+            ),
+            "program": (
+                [
+                    "/programs/{}",
+                    "/api/v1/programs/{}",
+                    "/programs/{}/download/json",
+                    "/programs/{}/download/csv",
+                ],
+                program,
+                published,
+            ),
+        }
+        if clinic == 1:
+            urls["assessment-file"] = (
+                ["/assessments/{}/files/report.html", "/assessments/{}/files/gait/result.json"],
+                assessment,
+                owners,
+            )
+            urls["load"] = (
+                ["/load-reports/{}", "/api/v1/load-reports/{}", "/load-reports/{}/files/load.html"],
+                i["loadA"],
+                owners,
+            )
+            urls["draft"] = (
+                ["/programs/{}", "/api/v1/programs/{}", "/programs/{}/download/json"],
+                i["programA_draft"],
+                staff,
+            )
+        for label, (templates, ident, allowed) in urls.items():
+            out += [(f"{label} c{clinic}", t.format(ident), allowed, secrets) for t in templates]
+    return out
+
+
+def test_reads(world: World) -> None:
+    problems = []
+    for label, url, allowed, secrets in read_targets(world):
+        for role in ROLES:
+            r = world.browsers[role].get(url)
+            if role in allowed:
+                if r.status_code != 200:
+                    problems.append(f"{role} GET {url} ({label}): {r.status_code}, expected 200")
+            elif r.status_code not in DENIED or any(s in r.text for s in secrets):
+                problems.append(f"{role} GET {url} ({label}): {r.status_code} or content leaked")
+    assert not problems, "\n".join(problems)
+
+
+def test_lists_show_only_what_is_yours(world: World) -> None:
+    expect = {
+        "/dashboard": {"clin1": SECRETS_A, "clin2": SECRETS_C, "admin": SECRETS_A + SECRETS_C},
+        "/api/v1/dashboard": {"clin1": SECRETS_A, "clin2": SECRETS_C, "admin": SECRETS_A + SECRETS_C},
+        "/api/v1/runners": {
+            "clin1": SECRETS_A,
+            "clin2": SECRETS_C,
+            "admin": SECRETS_A + SECRETS_C,
+            "runnerA": SECRETS_A,
+            "runnerB": (),
+        },
+        "/admin": {"admin": ()},
+        "/runners/new": {"clin1": (), "clin2": (), "admin": ()},
+        "/api/v1/me": {r: () for r in ROLES if r != "anonymous"},
+        "/account/password": {r: () for r in ROLES if r != "anonymous"},
+    }
+    for url, allowed in expect.items():
+        for role in ROLES:
+            r = world.browsers[role].get(url)
+            if role not in allowed:
+                assert r.status_code in DENIED, (role, url, r.status_code)
+                assert not any(s in r.text for s in SECRETS_A + SECRETS_C), (role, url)
+                continue
+            assert r.status_code == 200, (role, url, r.status_code)
+            for secret in SECRETS_A + SECRETS_C:
+                assert (secret in r.text) == (secret in allowed[role]), (role, url, secret)
+
+
+def test_guessed_ids_read_nothing(world: World) -> None:
+    """Ids that do not exist, and files by names that are not the record's, answer 404 for everyone."""
+    i = world.ids
+    urls = [
+        f"/runners/{i['C'] + 100}",
+        f"/jobs/{i['jobA'] + 100}",
+        f"/assessments/{i['assessmentA'] + 100}/files/report.html",
+        f"/programs/{i['programA_draft'] + 100}/download/pdf",
+        f"/load-reports/{i['loadA'] + 100}/files/load.html",
+        f"/assessments/{i['assessmentA']}/files/..%2F..%2Fglutemed.db",
+        f"/assessments/{i['assessmentA']}/files/secret_key",
+        f"/load-reports/{i['loadA']}/files/report.html",
+        f"/api/v1/assessments/{i['assessmentA'] + 100}",
+    ]
+    for role in ROLES:
+        for url in urls:
+            r = world.browsers[role].get(url)
+            assert r.status_code in DENIED, (role, url, r.status_code)
+            assert b"SQLite format" not in r.content
+
+
+def _write_requests(world: World) -> list[tuple[str, str, set[str], Callable[[Any], Any]]]:
+    """(label, url, roles that may do it, how to send it with a browser)."""
+    i = world.ids
+    out: list[tuple[str, str, set[str], Callable[[Any], Any]]] = []
+    pose = (b'{"schema": "gaitlab.pose/v1"}', "application/json")
+    for clinic, runner, job, program in (
+        (1, i["A"], i["jobA"], i["programA_draft"]),
+        (2, i["C"], i["jobC"], i["programC"]),
+    ):
+        allowed = {"admin", "clin1"} if clinic == 1 else {"admin", "clin2"}
+
+        def form(url: str, data: dict[str, Any]) -> Callable[[Any], Any]:
+            return lambda b: b.post(url, data)
+
+        def api(method: str, url: str, body: dict[str, Any]) -> Callable[[Any], Any]:
+            return lambda b: b.client.request(method, url, json=body, headers={"X-CSRF-Token": b.csrf})
+
+        def upload(url: str) -> Callable[[Any], Any]:
+            return lambda b: b.client.post(
+                url,
+                data={"csrf_token": b.csrf},
+                files=[("files", ("x.json", *pose))],
+                headers={"X-CSRF-Token": b.csrf},
+            )
+
+        out += [
+            (
+                "invitation",
+                f"/runners/{runner}/invitations",
+                allowed,
+                form(f"/runners/{runner}/invitations", {}),
+            ),
+            (
+                "intake",
+                f"/runners/{runner}/intake",
+                allowed,
+                form(f"/runners/{runner}/intake", {"runner.age_years": "30"}),
+            ),
+            (
+                "tests",
+                f"/runners/{runner}/tests",
+                allowed,
+                form(f"/runners/{runner}/tests", {"side_bridge.left_s": "30"}),
+            ),
+            ("upload", f"/runners/{runner}/uploads/gait", allowed, upload(f"/runners/{runner}/uploads/gait")),
+            (
+                "api upload",
+                f"/api/v1/runners/{runner}/uploads/load",
+                allowed,
+                upload(f"/api/v1/runners/{runner}/uploads/load"),
+            ),
+            ("api intake", "", allowed, api("POST", f"/api/v1/runners/{runner}/intakes", DEMO_INTAKE)),
+            (
+                "api tests",
+                "",
+                allowed,
+                api("POST", f"/api/v1/runners/{runner}/tests", {"side_bridge": {"left_s": 3, "right_s": 4}}),
+            ),
+            ("retry", "", allowed, form(f"/jobs/{job}/retry", {})),
+            ("api retry", "", allowed, api("POST", f"/api/v1/jobs/{job}/retry", {})),
+            ("publish", "", allowed, form(f"/programs/{program}/review", {"action": "publish"})),
+            ("api publish", "", allowed, api("PATCH", f"/api/v1/programs/{program}", {"action": "publish"})),
+        ]
+    staff = {"admin", "clin1", "clin2"}
+    out += [
+        ("new clinic", "", {"admin"}, lambda b: b.post("/admin/clinics", {"name": "Sneaky clinic"})),
+        (
+            "new user",
+            "",
+            {"admin"},
+            lambda b: b.post(
+                "/admin/users",
+                {"email": "x@t.test", "display_name": "X", "password": "x" * 12, "role": "admin"},
+            ),
+        ),
+        ("deactivate", "", {"admin"}, lambda b: b.post("/admin/users/1/active", {"active": "no"})),
+        ("new runner", "", staff, lambda b: b.post("/runners/new", {"name": "Sneaky runner"})),
+        (
+            "api new runner",
+            "",
+            staff,
+            lambda b: b.client.post(
+                "/api/v1/runners", json={"name": "Sneaky"}, headers={"X-CSRF-Token": b.csrf}
+            ),
+        ),
+    ]
+    return out
+
+
+def test_writes_by_others_change_nothing(world: World) -> None:
+    before, files_before = world.counts(), world.stored_files()
+    problems = []
+    for label, _url, allowed, send in _write_requests(world):
+        for role in ROLES:
+            if role in allowed:
+                continue
+            r = send(world.browsers[role])
+            if r.status_code not in DENIED:
+                problems.append(f"{role} {label}: {r.status_code}")
+            after = world.counts()
+            if after != before:
+                problems.append(
+                    f"{role} {label}: the database changed: {set(after.items()) ^ set(before.items())}"
+                )
+                before = after
+    assert world.stored_files() == files_before
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["runnerA", "clin2", "anonymous"])
+def test_program_edits_by_others_are_refused(world: World, role: str) -> None:
+    before = world.counts()
+    b = world.browsers[role]
+    r = b.post(
+        f"/programs/{world.ids['programA_draft']}/review",
+        {"action": "remove", "phase_id": "x", "exercise_id": "y"},
+    )
+    assert r.status_code in DENIED
+    assert world.counts() == before
