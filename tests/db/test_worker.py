@@ -230,6 +230,7 @@ def _same_outcome(
         assert program.data == twin_program.data
         assert all(path.startswith(f"jobs/{recovered_job.id}/2/") for path in recovered.files.values())
         assert all(store.resolve(path).is_file() for path in recovered.files.values())
+    assert not store.resolve(f"jobs/{recovered_job.id}/1").exists()  # the killed attempt's partial files went
 
 
 @pytest.mark.slow

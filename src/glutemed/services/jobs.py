@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from glutemed.db import queue, records
@@ -215,7 +216,12 @@ class Worker:
         """
         count = 0
         while not self.stop_event.is_set():
-            job_id = self.run_once()
+            try:
+                job_id = self.run_once()
+            except OperationalError as exc:  # the database is away (restart, network): wait, then try again
+                log.warning("worker %s: database unavailable (%s); retrying", self.worker_id, exc.orig)
+                self.stop_event.wait(max(self.poll_s, 5.0))
+                continue
             if job_id is not None:
                 count += 1
                 continue
@@ -246,6 +252,7 @@ class Worker:
                 ids = outcome.store(s)
                 queue.finish(s, held, json_safe({**outcome.summary, **ids}), progress={"stage": "done"})
             log.info("job %s: done", held.job_id)
+            self._drop_lost_attempts(held)
         except LeaseLostError:
             log.warning("job %s: lease lost to another worker; this attempt's work is dropped", held.job_id)
         except Exception as exc:
@@ -254,6 +261,11 @@ class Worker:
             queue.fail(self.database, held, reason)
         finally:
             lease.stop()
+
+    def _drop_lost_attempts(self, held: Claim) -> None:
+        """Remove the folders of earlier attempts (workers that died part way); fenced, they are dead."""
+        for attempt in range(1, held.attempt):
+            self.store.clear(self.store.job_dir(held.job_id, attempt))
 
 
 def link_upload(ctx: JobContext, upload_id: int, index: int) -> tuple[Path, str | None, str]:
