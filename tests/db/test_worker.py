@@ -291,3 +291,28 @@ def test_a_video_job_shows_frames_and_fps_while_it_runs(
     assert any(p["fps"] for p in seen)
     assert [p["frames_done"] for p in seen] == sorted(p["frames_done"] for p in seen)
     assert job.progress == {"stage": "done"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sigterm_lets_the_current_job_finish_then_the_worker_exits(
+    database: db.Database, store: db.FileStore, runner_id: int, tmp_path: Path
+) -> None:
+    upload = _upload(database, store, runner_id, KEYPOINTS, "keypoints")
+    job_id = _enqueue(database, runner_id, "analyze", {"upload_ids": [upload]})
+    waiting = _enqueue(database, runner_id, "analyze", {"upload_ids": [upload]})
+    log = tmp_path / "worker.log"
+    worker = _worker(database.url.render_as_string(hide_password=False), store.root, log)
+    try:
+        deadline = time.monotonic() + 240
+        while _job(database, job_id).state != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=240) == 0, log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert _job(database, job_id).state == "done"
+    assert _job(database, waiting).state == "queued"  # not started after the signal
+    assert "finishing the current job" in log.read_text()
