@@ -41,8 +41,11 @@ class _Bounded:
         self._raw, self._cap, self._packed, self.count = raw, cap, packed, 0
 
     def read(self, n: int = -1) -> bytes:
+        if n == 0:
+            return b""
+        # Never more than one byte past the cap, so reaching it is seen without holding much more.
         want = self._cap + 1 - self.count if n is None or n < 0 else min(n, self._cap + 1 - self.count)
-        data = self._raw.read(max(want, 0)) if want > 0 else self._raw.read(1)
+        data = self._raw.read(want)
         self.count += len(data)
         if self.count > self._cap:
             raise SkipFile(f"larger than the {self._cap // (1024 * 1024)} MB size limit once decompressed")
