@@ -132,9 +132,12 @@ def claim(
     now = now or utcnow()
     expired = and_(Job.state == "running", Job.lease_until < _at(now))
     with database.write() as s:
+        worn_out = (
+            select(Job.id).where(expired, Job.attempts >= Job.max_attempts).with_for_update(skip_locked=True)
+        )
         s.execute(
             update(Job)
-            .where(expired, Job.attempts >= Job.max_attempts)
+            .where(Job.id.in_(worn_out))
             .values(
                 state="failed",
                 error=LOST_WORKER,
