@@ -245,7 +245,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[World]:
     """A small clinic of its own (clinician of clinic 1 and runner A only), for tests that change things."""
-    app, database = make_app(tmp_path, max_upload_bytes=512 * 1024)
+    app, database = make_app(tmp_path, max_upload_bytes=1024 * 1024)
     w = World(app, database, tmp_path)
     _users(w)
     browser = Browser(app, "clin1")

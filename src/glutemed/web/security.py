@@ -66,10 +66,9 @@ class SessionSigner:
 
     def write(self, response: Response, session: WebSession) -> None:
         value = self._serializer.dumps({"s": session.sid, "u": session.user_id})
-        response.set_cookie(
+        response.set_cookie(  # no Max-Age: the server judges expiry, so it can say "expired"
             COOKIE,
             value,
-            max_age=self.max_age_s,
             httponly=True,
             samesite="lax",
             secure=self.secure,
