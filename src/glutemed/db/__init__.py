@@ -40,6 +40,8 @@ Repository functions take a ``Session`` inside a transaction the caller owns; th
   queued); for workers ``claim(database, worker_id, lease=) -> Claim | None``, ``heartbeat``, ``finish(s,
   claim, result)`` (inside the transaction that writes the job's rows), ``fail``. ``OPEN_STATES`` =
   queued, running. A job's ``progress`` is ``{stage, frames_done, frames_total, fps}``.
+- a throw-away PostgreSQL for tests and benchmarks (:mod:`glutemed.db.devcluster`):
+  ``with TempCluster.start() as c: url = c.create_database("bench")`` (Debian's postgresql, as ``postgres``).
 - migrations (:mod:`glutemed.db.migrate`): ``upgrade(engine)``, ``current_revision``, ``head_revision``,
   ``is_current``.
 
