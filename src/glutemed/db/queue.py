@@ -38,8 +38,12 @@ LOST_WORKER = (
 )
 
 
-class LeaseLostError(RuntimeError):
-    """This worker no longer holds the job (its lease expired and another worker claimed it)."""
+class LeaseLostError(BaseException):
+    """This worker no longer holds the job (its lease expired and another worker claimed it).
+
+    A cancellation, like ``asyncio.CancelledError``: derived from BaseException so that code which turns
+    ordinary errors into data (a reader that skips a bad file on ``RuntimeError``) cannot swallow it.
+    """
 
 
 @dataclass(frozen=True)
