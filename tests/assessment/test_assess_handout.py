@@ -95,6 +95,7 @@ def kb_ids(kb, rules: Rules) -> set[str]:  # type: ignore[no-untyped-def]
     ids = {key for table in tables for key in table}
     ids |= {tag.value for tag in LoadTag}
     ids |= {f.id for f in rules.findings.findings}
+    ids |= {c.id for c in rules.programming().cues}
     return {i for i in ids if "-" in i}  # one-word ids ("piriformis") are ordinary words too
 
 
@@ -117,7 +118,7 @@ def test_summary_plan_and_every_exercise(examples, kb, rules, runner) -> None:  
         if finding.status == "present":
             assert esc(finding.name) in page
     for answer in program.gait_answers:
-        assert esc(answer.what_the_program_does) in page
+        assert esc(answer.name) in page
     weeks = page.split('class="compact weeks"', 1)[1].split("</table>", 1)[0]
     assert weeks.count("<tr") == plan.total_weeks + 1  # a header and one row a week
     for phase in plan.phases:
@@ -218,3 +219,24 @@ def test_handout_files_html_and_pdf(examples, kb, rules, tmp_path) -> None:  # t
 def test_red_flag_runner_gets_no_program(examples, kb, rules) -> None:  # type: ignore[no-untyped-def]
     result = _assessed(examples, "red-flags", kb, rules)
     assert make_program(result, kb, rules) is None
+
+
+def test_rule_texts_lose_their_ids_in_runner_words(kb, rules) -> None:  # type: ignore[no-untyped-def]
+    """Gait answers are built from the cue rules' text and exercise ids ('Not used: lateral-step-down')."""
+    from glutemed.reports.program_html import _rule_words
+    from glutemed.reports.program_words import Words
+
+    words = Words(kb, extra=_rule_words()[1])
+    ids = kb_ids(kb, rules)
+    programming = rules.programming()
+    texts = [
+        (rule.id, " ".join((rule.cue, rule.answer, f"Not used: {', '.join(rule.exercises)}.")))
+        for rule in programming.cues
+    ]
+    texts += [
+        (str(c.cues), f"Cues '{c.cues[0]}' and '{c.cues[1]}' combined") for c in programming.cue_conflicts
+    ]
+    for source, text in texts:
+        plain = words.plain(text)
+        leaked = [i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", plain)]
+        assert leaked == [], source

@@ -167,13 +167,18 @@ def _phases(program: Program, plan: Plan, ctx: _Context) -> list[dict[str, Any]]
     return out
 
 
-def _gait_rows(program: Program) -> list[dict[str, Any]]:
+def _gait_rows(program: Program, words: Words) -> list[dict[str, Any]]:
     """One row per fault and answer: both legs on one row when the plan answers them the same way."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for a in program.gait_answers:
         row = rows.setdefault(
             (a.name, a.what_the_program_does),
-            {"name": a.name, "answer": a.what_the_program_does, "band": a.normal_band, "legs": []},
+            {
+                "name": a.name,
+                "answer": words.plain(a.what_the_program_does),
+                "band": a.normal_band,
+                "legs": [],
+            },
         )
         value = "not measured" if a.value is None else f"{a.value:.1f} {a.unit}"
         row["legs"].append({"side": a.side, "verdict": a.verdict, "value": value})
@@ -186,8 +191,11 @@ def _summary(assessment: AssessmentResult, program: Program, words: Words) -> di
         "conditions": [words.name(c) for c in assessment.suspected_conditions],
         "found": [f for f in findings if f.status == "present"],
         "open": [f.name for f in findings if f.status == "undetermined"],
-        "gait": _gait_rows(program),
-        "gaps": program.gait_gaps,
+        "gait": _gait_rows(program, words),
+        "gaps": [
+            {"name": g.name, "reason": words.plain(g.reason), "advice": words.plain(g.advice)}
+            for g in program.gait_gaps
+        ],
         "precautions": [words.plain(p) for p in program.precautions],
     }
 
@@ -210,15 +218,18 @@ def _avoided(program: Program, words: Words, sources: _Sources) -> list[dict[str
     return [{**g, "sources": sources.numbers(g["refs"])} for g in groups.values()]
 
 
-def _default_ladders() -> dict[str, tuple[str, ...]]:
+def _rule_words() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """From the bundled rules: each ladder's rungs in words, and the cue ids (notes name them) as words."""
     from glutemed.knowledge.rules import bundled_rules
 
-    ladders = bundled_rules().progression_rules().ladders
-    return {ident: tuple(step.label for step in steps) for ident, steps in ladders.items()}
+    rules = bundled_rules()
+    ladders = rules.progression_rules().ladders
+    cues = {cue.id: cue.id.replace("-", " ") for cue in rules.programming().cues}
+    return {ident: tuple(step.label for step in steps) for ident, steps in ladders.items()}, cues
 
 
 def _default_plan(program: Program, assessment: AssessmentResult, kb: KnowledgeBase) -> Plan:
-    # The plan is normally passed in by the caller; the service builds it with the bundled rules.
+    # The plan is normally passed in by the caller; without one the service builds it with the bundled rules.
     from glutemed.knowledge.rules import bundled_rules
     from glutemed.services.program import plan_for
 
@@ -237,16 +248,17 @@ def render_program_handout(
 ) -> str:
     """The whole handout as one HTML document with the shared stylesheet inlined and no external assets."""
     plan = plan or _default_plan(program, assessment, kb)
-    words = Words(kb, extra={f.id: f.name for f in assessment.report.findings})
+    default_ladders, cue_words = _rule_words()
+    words = Words(kb, extra={**cue_words, **{f.id: f.name for f in assessment.report.findings}})
     sources = _Sources(kb)
-    ladders = _default_ladders() if ladders is None else ladders
+    ladders = default_ladders if ladders is None else ladders
     ctx = _Context(kb, words, sources, _answers(program), ladders, figures)
     summary = _summary(assessment, program, words)
     gait_sources = sources.numbers([r for a in program.gait_answers for r in a.refs])
     phases = _phases(program, plan, ctx)
     cues = [
         {
-            "cue": c.cue,
+            "cue": words.plain(c.cue),
             "why": words.plain(c.why),
             "cadence": c.target_cadence_spm,
             "sources": sources.numbers(list(c.refs)),
