@@ -1,8 +1,8 @@
 """Real-browser and PDF checks of every report glutemed writes (issue 12): the harness.
 
 The reports are made for real, once per session, by the commands a user runs (``glutemed demo``, ``glutemed
-load``, ``glutemed program`` on a runner with red flags), all three started together so the short ones run
-while the demo analyses its video. Each HTML page is opened in Debian's Chromium through Playwright at desktop
+load``, ``glutemed program`` on a runner with red flags, for the runner and for the clinician), all started
+together so the short ones run while the demo analyses its video. Each HTML page is opened in Debian's Chromium through Playwright at desktop
 and phone width, screenshotted, and measured in the page; each PDF is rendered to PNG with poppler and its
 words are located on the page. Everything lands in ``test-artifacts/visual/`` at the repository root (git
 ignores it) so people can look at what the tests saw.
@@ -13,6 +13,7 @@ Nothing is mocked and nothing downloads: the browser is the system's own (``chro
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -223,39 +224,63 @@ def _tool(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def reports() -> Iterator[dict[str, Report]]:
+def reports(request: pytest.FixtureRequest) -> Iterator[dict[str, Report]]:
     """Every report the project writes today, made by the real commands into test-artifacts/visual/reports.
 
     The commands start together and run in the background: checks of the quick reports go on while the demo
-    still analyses its video, and each check waits only for the command that writes its report."""
+    still analyses its video, and each check waits only for the command that writes its report. Only the
+    commands whose reports the selected tests look at are started (``-k referral`` does not run the demo)."""
+    ARTIFACTS.parent.mkdir(exist_ok=True)
+    lock = (ARTIFACTS.parent / ".visual.lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a second test run in the same tree waits instead of clobbering ours
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     for sub in ("reports", "screenshots", "pdf-pages", "logs"):
         (ARTIFACTS / sub).mkdir(parents=True)
     out = ARTIFACTS / "reports"
     demo = out / "demo"
-    red_flags = REPO / "examples" / "runners" / "red-flags.yaml"
-
-    def start(name: str, args: list[str], expected_rc: int = 0) -> Command:
-        return Command(args, cwd=out, log=ARTIFACTS / "logs" / f"{name}.log", expected_rc=expected_rc)
-
-    demo_run = start("demo", ["demo", "--out", str(demo)])
-    load_run = start(
-        "load", ["load", str(REPO / "tests" / "data" / "activities"), "--report", str(out / "load.html")]
-    )
-    # A red-flag answer stops the program and writes the referral sheet: exit code 3 (read, nothing to build).
-    referral_run = start(
-        "referral",
-        ["program", str(red_flags), "--html", str(out / "referral.html"), "--pdf", str(out / "referral.pdf")],
-        expected_rc=3,
-    )
-    yield {
-        "gait-report": Report("gait-report", demo_run, demo / "report.html", demo / "report.pdf"),
-        "program-handout": Report("program-handout", demo_run, demo / "program.html", demo / "program.pdf"),
-        "training-load": Report("training-load", load_run, out / "load.html", None),
-        "referral-sheet": Report("referral-sheet", referral_run, out / "referral.html", out / "referral.pdf"),
+    red_flags = str(REPO / "examples" / "runners" / "red-flags.yaml")
+    # command -> (arguments, expected exit code); a red-flag answer stops the program and writes the referral
+    # sheet instead, with exit code 3 (read, nothing to build).
+    commands = {
+        "demo": (["demo", "--out", str(demo)], 0),
+        "load": (
+            ["load", str(REPO / "tests" / "data" / "activities"), "--report", str(out / "load.html")],
+            0,
+        ),
     }
-    for command in (demo_run, load_run, referral_run):
+    for audience in ("runner", "clinician"):
+        html, pdf = str(out / f"referral-{audience}.html"), str(out / f"referral-{audience}.pdf")
+        commands[f"referral-{audience}"] = (
+            ["program", red_flags, "--referral-for", audience, "--html", html, "--pdf", pdf],
+            3,
+        )
+    # report -> (command, HTML, PDF)
+    made_by = {
+        "gait-report": ("demo", demo / "report.html", demo / "report.pdf"),
+        "runner-summary": ("demo", demo / "runner-summary.html", None),
+        "program-handout": ("demo", demo / "program.html", demo / "program.pdf"),
+        "training-load": ("load", out / "load.html", None),
+        "referral-runner": ("referral-runner", out / "referral-runner.html", out / "referral-runner.pdf"),
+        "referral-clinician": (
+            "referral-clinician",
+            out / "referral-clinician.html",
+            out / "referral-clinician.pdf",
+        ),
+    }
+    wanted = {item.callspec.params.get("name") for item in request.session.items if hasattr(item, "callspec")}
+    started = {
+        command: Command(args, cwd=out, log=ARTIFACTS / "logs" / f"{command}.log", expected_rc=rc)
+        for command, (args, rc) in commands.items()
+        if any(made_by[name][0] == command for name in wanted if name in made_by)
+    }
+    yield {
+        name: Report(name, started[command], html, pdf)
+        for name, (command, html, pdf) in made_by.items()
+        if command in started
+    }
+    for command in started.values():
         command.stop()
+    lock.close()
 
 
 @pytest.fixture(scope="session")
@@ -297,9 +322,11 @@ def _inspect(browser: Browser, html: Path, label: str, viewport: str) -> PageChe
         got = page.evaluate(_MEASURE_JS)
     finally:
         context.close()
+    # Beside the screenshot: the measurements, and the text as a reader sees it (grep it for ids).
     (ARTIFACTS / "screenshots" / f"{label}.json").write_text(
         json.dumps({k: v for k, v in got.items() if k != "text"}, indent=1)
     )
+    (ARTIFACTS / "screenshots" / f"{label}.txt").write_text(got["text"])
     return PageCheck(
         screenshot=shot,
         inner_width=got["innerWidth"],
