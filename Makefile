@@ -27,7 +27,7 @@ debian-libs:
 browser-tools:
 	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || { \
 		apt-get update -qq && \
-		apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core; }
 
 # PostgreSQL for the database tests (tests/db start a throw-away cluster of their own as the postgres user and
 # stop it afterwards; the package's own cluster is not used); installed only when missing.
