@@ -69,7 +69,9 @@ class Words:
         names.update({k: v for k, v in STAGE_WORDS.items() if "-" in k})
         names.update(self.extra)
         self.names = names
-        hyphenated = sorted((k for k in names if "-" in k), key=len, reverse=True)
+        # Hyphenated ids only (one-word ids such as "piriformis" are ordinary words), and gait-fault ids.
+        faults = set(self.kb.gait_faults)
+        hyphenated = sorted((k for k in names if "-" in k or k in faults), key=len, reverse=True)
         self._pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, hyphenated)) + r")(?![\w-])")
 
     def name(self, ident: str) -> str:
