@@ -138,6 +138,7 @@ def _criterion(text: str) -> str:
 
 def _phases(program: Program, plan: Plan, ctx: _Context) -> list[dict[str, Any]]:
     shown: dict[str, int] = {}
+    previous: tuple[list[dict[str, str]], int] | None = None  # the last routine shown, and its phase
     out = []
     for phase, step in zip(program.phases, plan.phases, strict=True):
         cards, repeats = [], []
@@ -151,6 +152,9 @@ def _phases(program: Program, plan: Plan, ctx: _Context) -> list[dict[str, Any]]
             {"name": ctx.words.name(item.exercise_id), "dose": item.dose}
             for item in next((d.pre_run for d in step.days if d.run), ())
         ]
+        same = previous is not None and previous[0] == routine
+        if not same:
+            previous = (routine, step.number)
         out.append(
             {
                 "plan": step,
@@ -159,6 +163,7 @@ def _phases(program: Program, plan: Plan, ctx: _Context) -> list[dict[str, Any]]
                 "cards": cards,
                 "repeats": repeats,
                 "pre_run": routine,
+                "pre_run_as_phase": previous[1] if same and previous else None,
                 "session_days": ", ".join(d.name for d in step.session_days) or "none",
                 "run_days": ", ".join(d.name for d in step.run_days),
                 "criteria": [_criterion(ctx.words.plain(c)) for c in step.criteria],
