@@ -264,7 +264,7 @@ def _estimate(
 
 def _leg_meta(track: Track, names: tuple[str, ...]) -> dict[str, str]:
     """Per leg: its confidence over frames with a person (its weakest joint's median, as the quality score takes
-    it), and its implausible frames."""
+    it), its implausible frames, and how many frames each leg check found."""
     meta: dict[str, str] = {}
     for side in SIDES:
         conf = leg_confidence(track.confidence[track.detected], names, side)
@@ -272,9 +272,9 @@ def _leg_meta(track: Track, names: tuple[str, ...]) -> dict[str, str]:
         frames = track.implausible.get(side, ())
         meta[f"implausible_frames_{side}"] = ",".join(str(i) for i in frames[:MAX_LISTED_JUMPS])
         meta[f"implausible_count_{side}"] = str(len(frames))
-        meta[f"collapsed_frames_{side}"] = str(len(track.legs.collapsed.get(side, ())))
-        meta[f"spike_frames_{side}"] = str(len(track.legs.spikes.get(side, ())))
-        meta[f"off_length_frames_{side}"] = str(len(track.legs.off_length.get(side, ())))
+        meta[f"collapsed_count_{side}"] = str(len(track.legs.collapsed.get(side, ())))
+        meta[f"spike_count_{side}"] = str(len(track.legs.spikes.get(side, ())))
+        meta[f"off_length_count_{side}"] = str(len(track.legs.off_length.get(side, ())))
     return meta
 
 
