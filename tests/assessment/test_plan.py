@@ -211,3 +211,29 @@ def test_example_runner_plan_by_hand(examples, kb, rules) -> None:  # type: igno
     assert slowest["motor-control"].step == 20
     assert [d.name for d in plan.phases[0].session_days] == ["Monday", "Wednesday", "Friday"]
     assert [d.name for d in plan.phases[0].run_days] == ["Tuesday", "Thursday", "Saturday"]
+
+
+def test_plan_in_the_program_json(examples) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from glutemed.cli.app import app
+
+    done = CliRunner().invoke(app, ["program", str(examples / "female-lateral-hip-pain.yaml"), "--json"])
+    assert done.exit_code == 0, done.output
+    plan = json.loads(done.stdout)["plan"]
+    assert plan["total_weeks"] == 16
+    assert plan["run_days"] == ["Tuesday", "Thursday", "Saturday"]
+    assert [p["weeks"] for p in plan["phases"]] == [2, 4, 3, 3, 4]
+    assert plan["phases"][1]["climbs"][0] == {
+        "exercise_id": "lateral-band-walk",
+        "unit": "reps",
+        "start": 10,
+        "top": 20,
+        "step": 1,
+        "sessions": 11,
+        "sessions_per_week": 3,
+        "weeks": 4,
+    }
+    assert any("glutemed" in line for line in plan["assumptions"])
