@@ -20,6 +20,7 @@ from glutemed.io.atomic import atomic_write_text, check_output_file, locked
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import Rules, RulesError, bundled_rules
 from glutemed.reports.program_html import write_program_handout, write_program_pdf
+from glutemed.reports.program_words import Words, avoided_reason
 from glutemed.reports.referral_html import write_referral_html, write_referral_pdf
 from glutemed.reports.templating import Audience
 from glutemed.services.assessment import AssessmentResult, assess, assessment_to_json
@@ -165,9 +166,14 @@ def print_program(program: Program, plan: Plan | None = None, kb: KnowledgeBase 
     def name(ident: str) -> str:
         return kb.exercises[ident].name if kb and ident in kb.exercises else ident
 
+    words = Words(kb) if kb else None
+
+    def plain(text: str) -> str:
+        return words.plain(text) if words else text
+
     steps = {p.phase_id: p for p in plan.phases} if plan else {}
     for line in program.precautions:
-        console.print(f"[bold yellow]Safety first[/]: {line}", highlight=False)
+        console.print(f"[bold yellow]Safety first[/]: {plain(line)}", highlight=False)
     for index, phase in enumerate(program.phases, start=1):
         step = steps.get(phase.id)
         when = ""
@@ -197,7 +203,8 @@ def print_program(program: Program, plan: Plan | None = None, kb: KnowledgeBase 
     if program.avoided:
         console.print(f"[bold]Avoid[/] ({len(program.avoided)} exercises):")
         for a in program.avoided:
-            console.print(f"   ✗ {name(a.exercise_id)}: {a.reason}", highlight=False)
+            why = avoided_reason(a, words) if words else a.reason
+            console.print(f"   ✗ {name(a.exercise_id)}: {why}", highlight=False)
     if plan is None:
         for day, items in zip(
             ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), program.calendar, strict=True
@@ -208,7 +215,7 @@ def print_program(program: Program, plan: Plan | None = None, kb: KnowledgeBase 
             f"[bold]Plan[/]: about {plan.total_weeks} weeks; {' '.join(plan.assumptions)}", highlight=False
         )
     for note in program.notes:
-        console.print(f"[dim]note: {note}[/]")
+        console.print(f"[dim]note: {plain(note)}[/]", highlight=False)
 
 
 def assess_command(

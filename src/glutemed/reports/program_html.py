@@ -19,7 +19,7 @@ from glutemed.core.plan import WEEKDAYS, Plan, PlanDay, climb_words, dose_words,
 from glutemed.core.programming import Phase, Prescription, Program
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.reports.gait_html import _atomic_write, write_gait_pdf
-from glutemed.reports.program_words import Words, exercise_why
+from glutemed.reports.program_words import Words, avoided_reason, exercise_why
 from glutemed.reports.templating import PageSize, render
 
 if TYPE_CHECKING:  # reports depend on core and the knowledge base only; the service type is for mypy
@@ -209,14 +209,7 @@ def _avoided(program: Program, words: Words, sources: _Sources) -> list[dict[str
     """What to leave out, grouped by the reason in plain words (one line per reason, not per exercise)."""
     groups: dict[str, dict[str, Any]] = {}
     for a in program.avoided:
-        if a.conditions:
-            reason = f"not advised with {words.names_of(a.conditions).lower()}"
-        elif a.load_tags:
-            reason = "it " + "; it ".join(words.name(t) for t in a.load_tags)
-            if a.rule_reasons:
-                reason += ". " + " ".join(words.plain(r) for r in a.rule_reasons)
-        else:
-            reason = words.plain(a.reason)
+        reason = avoided_reason(a, words)
         group = groups.setdefault(reason, {"names": [], "reason": reason, "refs": []})
         group["names"].append(words.name(a.exercise_id))
         group["refs"].extend(a.refs)

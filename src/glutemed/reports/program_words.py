@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from glutemed.core.program_types import Prescription
+from glutemed.core.program_types import Avoided, Prescription
 from glutemed.core.programming import PHASES
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.models import (
@@ -86,6 +86,18 @@ class Words:
 
     def cite(self, key: str) -> str:
         return short_citation(self.kb.references.get(key), key)
+
+
+def avoided_reason(a: Avoided, words: Words) -> str:
+    """Why an exercise is left out, in runner words: the condition it is not advised with, or what it does."""
+    if a.conditions:
+        return f"not advised with {words.names_of(a.conditions).lower()}"
+    if a.load_tags:
+        reason = "it " + "; it ".join(words.name(t) for t in a.load_tags)
+        if a.rule_reasons:
+            reason += ". " + " ".join(words.plain(r) for r in a.rule_reasons)
+        return reason
+    return words.plain(a.reason)
 
 
 # ------------------------------------------------------------------------------------------- why
