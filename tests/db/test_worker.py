@@ -316,3 +316,23 @@ def test_sigterm_lets_the_current_job_finish_then_the_worker_exits(
     assert _job(database, job_id).state == "done"
     assert _job(database, waiting).state == "queued"  # not started after the signal
     assert "finishing the current job" in log.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_one_command_runs_a_worker_process_per_core(
+    database: db.Database, store: db.FileStore, runner_id: int, tmp_path: Path
+) -> None:
+    upload = _upload(database, store, runner_id, KEYPOINTS, "keypoints")
+    jobs = [
+        _enqueue(database, runner_id, "analyze", {"upload_ids": [upload], "report": False}) for _ in range(4)
+    ]
+    log = tmp_path / "workers.log"
+    supervisor = _worker(
+        database.url.render_as_string(hide_password=False), store.root, log, "--processes", "2", "--once"
+    )
+    assert supervisor.wait(timeout=400) == 0, log.read_text()
+    done = [_job(database, j) for j in jobs]
+    assert [j.state for j in done] == ["done"] * 4, [j.error for j in done]
+    assert len({j.worker_id for j in done}) == 2  # two processes shared the queue
+    assert "supervising 2 worker processes" in log.read_text()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -139,12 +143,30 @@ def worker_command(
     poll_seconds: Annotated[
         float, typer.Option("--poll-seconds", min=0.05, help="Wait between polls.")
     ] = 1.0,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes", min=0, help="Worker processes to run and keep running (0: one per CPU core)."
+        ),
+    ] = 1,
 ) -> None:
-    """Run the clinic's queued jobs (analysis, training load, assessment). Start one per CPU core.
+    """Run the clinic's queued jobs (analysis, training load, assessment), one per CPU core.
 
     SIGTERM or Ctrl-C lets the current job finish, then exits; a worker killed outright loses no job: its
-    lease expires and another worker takes the job.
+    lease expires and another worker takes the job. With --processes, a worker process that dies is started
+    again (unless --once).
     """
+    count = processes or os.cpu_count() or 1
+    if count > 1:
+        database = _open(database_url, data_dir, pool_size=1)
+        try:
+            _require_current(database)
+        finally:
+            database.dispose()
+        forwarded = ["--lease-seconds", str(lease_seconds), "--poll-seconds", str(poll_seconds)]
+        forwarded += ["--database-url", database_url] if database_url else []
+        forwarded += ["--data-dir", str(data_dir)] if data_dir else []
+        raise typer.Exit(_supervise(count, [*forwarded, *(["--once"] if once else [])], once=once))
     from glutemed.db import FileStore
     from glutemed.db import data_dir as default_data_dir
     from glutemed.services.jobs import Worker
@@ -167,6 +189,39 @@ def worker_command(
         err_console.print(f"worker {worker.worker_id}: {count} job(s) run")
     finally:
         database.dispose()
+
+
+def _supervise(count: int, args: list[str], *, once: bool) -> int:
+    """Run ``count`` worker processes; start a new one for any that ends (not with ``once``), at most one
+    start per slot every 5 s; SIGTERM/Ctrl-C reach them all and each finishes its job. Returns 0, or 1 when a
+    worker of a ``--once`` run failed."""
+    command = [sys.executable, "-m", "glutemed", "worker", "--processes", "1", *args]
+    stopping = threading.Event()
+    children = [subprocess.Popen(command) for _ in range(count)]
+    started = [time.monotonic()] * count
+
+    def stop(_signum: int, _frame: Any) -> None:
+        stopping.set()
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    err_console.print(f"supervising {count} worker processes: {' '.join(str(c.pid) for c in children)}")
+    while True:
+        if stopping.is_set() or once:
+            if all(child.poll() is not None for child in children):
+                break
+        else:
+            for i, child in enumerate(children):
+                if child.poll() is not None and time.monotonic() - started[i] >= 5.0:
+                    err_console.print(
+                        f"worker process {child.pid} ended ({child.returncode}); starting another"
+                    )
+                    children[i], started[i] = subprocess.Popen(command), time.monotonic()
+        time.sleep(0.5)
+    return 1 if once and any(child.returncode != 0 for child in children) else 0
 
 
 def register(app: typer.Typer) -> None:
