@@ -57,3 +57,13 @@ def test_bad_config_names_file_and_option(tmp_path: Path, content: str, message:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_pose_mode_is_read_and_checked(tmp_path: Path) -> None:
+    assert load_config().pose.mode == "static"
+    path = tmp_path / "c.toml"
+    path.write_text('[pose]\nmode = "tracking"\n', encoding="utf-8")
+    assert load_config(path).pose.mode == "tracking"
+    path.write_text('[pose]\nmode = "fast"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="pose.mode"):
+        load_config(path)

@@ -24,6 +24,10 @@ class InputConfig(_Section):
     camera_roll_deg: float = Field(default=0.0, ge=-45.0, le=45.0)
 
 
+class PoseConfig(_Section):
+    mode: Literal["static", "tracking"] = "static"
+
+
 class FilterConfig(_Section):
     max_gap_s: float = Field(default=0.1, ge=0.0, le=1.0)
     min_confidence: float = Field(default=0.3, ge=0.0, le=1.0)
@@ -44,6 +48,7 @@ class OutputConfig(_Section):
 
 class AnalysisConfig(_Section):
     input: InputConfig = InputConfig()
+    pose: PoseConfig = PoseConfig()
     filter: FilterConfig = FilterConfig()
     quality: QualityConfig = QualityConfig()
     output: OutputConfig = OutputConfig()

@@ -166,7 +166,7 @@ def analyze_file(
     if is_video(path):
         from glutemed.services.video import video_to_keypoints
 
-        series = video_to_keypoints(path, progress=progress, cache_dir=cache_dir)
+        series = video_to_keypoints(path, progress=progress, cache_dir=cache_dir, pose_mode=config.pose.mode)
     else:
         series = read_keypoints(path, fps_hz=fps_hz)
     return analyze_series(series, path, kb=kb, config=config, view=view)
