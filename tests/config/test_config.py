@@ -65,5 +65,5 @@ def test_pose_mode_is_read_and_checked(tmp_path: Path) -> None:
     path.write_text('[pose]\nmode = "tracking"\n', encoding="utf-8")
     assert load_config(path).pose.mode == "tracking"
     path.write_text('[pose]\nmode = "fast"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="pose.mode"):
+    with pytest.raises(ConfigError, match=r"pose\.mode"):
         load_config(path)
