@@ -20,7 +20,7 @@ States: ``queued`` -> ``running`` (a worker holds a lease until ``lease_until``)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +60,16 @@ class Claim:
 
 def _at(value: dt.datetime) -> Any:
     return literal(value, UTCDateTime())
+
+
+def _clock(database: Database, now: dt.datetime | None) -> tuple[Any, Callable[[dt.timedelta], Any]]:
+    """(now, now + lease) as SQL: PostgreSQL's own clock (UTC), so workers on several machines agree on
+    when a lease ends; on SQLite (one machine) or with an explicit ``now`` (tests), this process's clock."""
+    if now is None and database.engine.dialect.name == "postgresql":
+        server_now = func.timezone("UTC", func.now())
+        return server_now, lambda lease: server_now + lease
+    at = now or utcnow()
+    return _at(at), lambda lease: _at(at + lease)
 
 
 def enqueue(
@@ -133,8 +143,8 @@ def claim(
     now: dt.datetime | None = None,
 ) -> Claim | None:
     """Take the oldest claimable job for ``worker_id``, or None when there is none."""
-    now = now or utcnow()
-    expired = and_(Job.state == "running", Job.lease_until < _at(now))
+    at, until = _clock(database, now)
+    expired = and_(Job.state == "running", Job.lease_until < at)
     with database.write() as s:
         worn_out = (
             select(Job.id).where(expired, Job.attempts >= Job.max_attempts).with_for_update(skip_locked=True)
@@ -145,7 +155,7 @@ def claim(
             .values(
                 state="failed",
                 error=LOST_WORKER,
-                finished_at=_at(now),
+                finished_at=at,
                 lease_until=None,
             )
             .execution_options(synchronize_session=False)
@@ -160,9 +170,9 @@ def claim(
             .values(
                 state="running",
                 worker_id=worker_id,
-                lease_until=_at(now + lease),
+                lease_until=until(lease),
                 attempts=Job.attempts + 1,
-                started_at=func.coalesce(Job.started_at, _at(now)),
+                started_at=func.coalesce(Job.started_at, at),
                 progress={"stage": "starting"},
                 error=None,
             )
@@ -183,7 +193,7 @@ def heartbeat(
     now: dt.datetime | None = None,
 ) -> bool:
     """Extend the lease (and store progress); False when the job is no longer this worker's."""
-    values: dict[str, Any] = {"lease_until": _at((now or utcnow()) + lease)}
+    values: dict[str, Any] = {"lease_until": _clock(database, now)[1](lease)}
     if progress is not None:
         values["progress"] = progress
     with database.session() as s:
