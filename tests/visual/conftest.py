@@ -156,7 +156,7 @@ _MEASURE_JS = """
     }
     return null;
   };
-  const fits = (r) => r.right <= vw + 1 && r.left >= -1;
+  const fits = (r) => r.right <= vw + 1;  // only the right edge scrolls (off-screen-left skip links are fine)
   const wide = [];
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();

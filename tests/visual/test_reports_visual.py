@@ -88,11 +88,6 @@ KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
         "training-load report at 390 px: the spikes (708 px), weekly (452 px), ratio (435 px) and skipped-files "
         "(872 px) tables are wider than the 326 px column"
     ),
-    ("no-ids", "program-handout", "any"): (
-        "program handout: raw ids a runner reads: 'Not used (unsafe for you or needs equipment you lack): "
-        "cadence-retraining-metronome' and '...: lateral-step-down' in the running-video table, and "
-        "\"Cues 'cadence-increase' and 'soft-landing' combined\" in Notes"
-    ),
 }
 
 
