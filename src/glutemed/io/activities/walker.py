@@ -126,7 +126,7 @@ def _zip_entries(zf: zipfile.ZipFile, label: str) -> list[Entry]:
     return [
         Entry(f"{label}!{i.filename}", i.filename, _member_opener(zf, i), i.file_size, i.compress_size)
         for i in sorted(zf.infolist(), key=lambda x: x.filename)
-        if not i.is_dir()
+        if i.filename and not i.filename.endswith("/")  # a corrupt zip may name a member ""
     ]
 
 
@@ -242,7 +242,7 @@ def scan(
         try:
             with zipfile.ZipFile(root) as zf:
                 yield from _walk(_zip_entries(zf, str(root)), progress, counts)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, IndexError) as exc:
             yield Skipped(str(root), f"unreadable zip ({type(exc).__name__}: {str(exc)[:200]})")
         return
     yield from _walk(_file_entries(root), progress, counts)
