@@ -24,6 +24,18 @@ def estimate_minutes(
     return (bouts * work_s + max(bouts - 1, 0) * dose.rest_s) / 60.0
 
 
+SOFT_TISSUE = frozenset({"release", "stretch"})
+
+
+def _ranking_words(ex: ExerciseView, measured: str) -> str:
+    """Why this exercise was picked before others of its stage, in words true for its kind."""
+    if ex.stage in SOFT_TISSUE:
+        return f"A {ex.stage} for a muscle that can inhibit the gluteus medius (the staged approach's first step)"
+    if measured:
+        return f"Ranked by gluteus medius activation: {measured}"
+    return "No gluteus medius EMG is published for it, so it follows the measured exercises of its stage"
+
+
 def prescribe(
     ex: ExerciseView, phase_id: str, request: ProgramRequest, rules: ProgrammingRules
 ) -> Prescription:
@@ -49,15 +61,11 @@ def prescribe(
         )
         refs += rules.strength_refs
     else:
-        why_dose = "the catalogue's default dose"
+        why_dose = "the dose the exercise catalogue gives for it"
     if phase_id == "maintenance":
         sessions = dose.sessions_per_week_range[0]
         why_dose += "; maintenance keeps the lowest frequency of the exercise's range"
-    emg = (
-        f"{ex.gmed_emg_pct:g}% MVIC ({ex.gmed_emg_ref})"
-        if ex.gmed_emg_pct is not None
-        else "no measured value, so ranked after measured exercises"
-    )
+    emg = f"{ex.gmed_emg_pct:g}% MVIC ({ex.gmed_emg_ref})" if ex.gmed_emg_pct is not None else ""
     tfl = f"gluteal-to-TFL index {ex.tfl_index:g} ({ex.tfl_ref})" if ex.tfl_index is not None else ""
     measured = ", ".join(part for part in (emg, tfl) if part)
     refs += [r for r in (ex.gmed_emg_ref, ex.tfl_ref) if r]
@@ -73,6 +81,6 @@ def prescribe(
         sessions_per_week=sessions,
         tempo=dose.tempo,
         minutes=round(minutes, 1),
-        why=f"Ranked by gluteus medius activation: {measured}. {why_dose[0].upper()}{why_dose[1:]}.",
+        why=f"{_ranking_words(ex, measured)}. {why_dose[0].upper()}{why_dose[1:]}.",
         refs=tuple(dict.fromkeys(refs)),
     )
