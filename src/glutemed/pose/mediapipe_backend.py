@@ -34,10 +34,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-# MediaPipe's C++ logging (glog/absl) prints INFO lines on import and per graph; keep warnings and errors only,
-# unless the user asked for more. Set before the import below, which reads it.
+# MediaPipe's C++ logging (glog/absl/TFLite) prints INFO and WARNING lines on import and per graph; keep errors
+# only, unless the user asked for more. Set before the import below, which reads it. What still leaks (absl's C++
+# log level is fixed in the wheel) is silenced while each graph starts (glutemed.pose.quiet).
 os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2
 import mediapipe as mp
@@ -46,6 +47,14 @@ import numpy as np
 from glutemed.core.series import KEYPOINTS
 from glutemed.pose.base import Frame, FramePose
 from glutemed.pose.people import PersonBox
+from glutemed.pose.quiet import native_stderr_silenced
+
+try:  # absl's Python logger (MediaPipe's Python side): errors only
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
+except ImportError:  # pragma: no cover - absl comes with mediapipe
+    pass
 
 BLAZEPOSE_INDEX: dict[str, int] = {
     "nose": 0,
@@ -67,6 +76,7 @@ PoseMode = Literal["static", "tracking"]
 POSE_MODES: tuple[str, ...] = get_args(PoseMode)
 DEFAULT_MODE: PoseMode = "static"
 MAX_AUTO_WORKERS = 4  # "auto" uses one worker per available core, at most this many
+_NATIVE_LOG_PENDING = {"first_landmarks": True}  # see MediaPipePose._process_quietly
 
 
 class PoseBackendError(RuntimeError):
@@ -94,6 +104,13 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _wait_until_open(solution: Any) -> None:
+    """Block until a started legacy solution's calculators have opened (they load their models asynchronously)."""
+    graph = getattr(solution, "_graph", None)
+    if graph is not None and hasattr(graph, "wait_until_idle"):
+        graph.wait_until_idle()
 
 
 class MediaPipePose:
@@ -134,15 +151,22 @@ class MediaPipePose:
         self._index = np.array([BLAZEPOSE_INDEX[n] for n in self.names])
 
     def solution(self) -> Any:
-        """A fresh legacy ``mp.solutions.pose.Pose`` with this backend's settings (use it as a context manager)."""
-        return mp.solutions.pose.Pose(
-            static_image_mode=self.mode == "static",
-            model_complexity=self.model_complexity,
-            smooth_landmarks=True,  # ignored in static mode
-            enable_segmentation=False,
-            min_detection_confidence=self.min_detection_confidence,
-            min_tracking_confidence=self.min_tracking_confidence,
-        )
+        """A fresh legacy ``mp.solutions.pose.Pose`` with this backend's settings (use it as a context manager).
+
+        The graph is started with native logging silenced and waited on until its models are loaded, which is
+        when TFLite and absl print their lines.
+        """
+        with native_stderr_silenced():
+            solution = mp.solutions.pose.Pose(
+                static_image_mode=self.mode == "static",
+                model_complexity=self.model_complexity,
+                smooth_landmarks=True,  # ignored in static mode
+                enable_segmentation=False,
+                min_detection_confidence=self.min_detection_confidence,
+                min_tracking_confidence=self.min_tracking_confidence,
+            )
+            _wait_until_open(solution)
+        return solution
 
     def estimate(self, frames: Iterable[Frame]) -> Iterator[FramePose]:
         """Yield the pose of each BGR frame, in order; a frame with nobody found gives :meth:`FramePose.missing`."""
@@ -187,8 +211,24 @@ class MediaPipePose:
     def _pose_of(self, pose: Any, frame: Frame) -> FramePose:
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        result = pose.process(rgb)
+        if _NATIVE_LOG_PENDING["first_landmarks"]:
+            result = self._process_quietly(pose, rgb)
+        else:
+            result = pose.process(rgb)
         return self._to_frame_pose(result, width_px=frame.shape[1], height_px=frame.shape[0])
+
+    @staticmethod
+    def _process_quietly(pose: Any, rgb: Any) -> Any:
+        """Process with native logging silenced, until the first person found in this process.
+
+        MediaPipe's landmark projection logs one warning ("Using NORM_RECT without IMAGE_DIMENSIONS ...") the
+        first time any pose graph in the process projects landmarks; after that, nothing is logged per frame.
+        """
+        with native_stderr_silenced():
+            result = pose.process(rgb)
+        if result.pose_landmarks is not None:
+            _NATIVE_LOG_PENDING["first_landmarks"] = False
+        return result
 
     def _to_frame_pose(self, result: Any, *, width_px: int, height_px: int) -> FramePose:
         if result.pose_landmarks is None:
@@ -302,7 +342,9 @@ class MediaPipePeopleDetector:
             config = text_format.Parse(
                 _DETECTION_GRAPH % {"min_score": self.min_score}, calculator_pb2.CalculatorGraphConfig()
             )
-            self._graph = SolutionBase(graph_config=config, outputs=["detections"])
+            with native_stderr_silenced():
+                self._graph = SolutionBase(graph_config=config, outputs=["detections"])
+                _wait_until_open(self._graph)
         return self._graph
 
     def _best(self, rgb: Frame) -> PersonBox | None:
