@@ -24,6 +24,12 @@ from glutemed.web.security import COOKIE, SessionSigner, WebSession
 from glutemed.web.settings import WebSettings
 from glutemed.web.templating import make_environment, page
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",  # the reports are framed by our own pages only
+    "Referrer-Policy": "same-origin",  # an invitation link never leaks in a Referer header
+}
+
 
 def _load_user(db: Database, session: WebSession) -> Principal | None:
     if session.user_id is None:
@@ -100,6 +106,8 @@ def _install_session(app: FastAPI, signer: SessionSigner, db: Database) -> None:
         request.state.new_session = None
         request.state.drop_cookie = False
         response = await call_next(request)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
         new: WebSession | None = request.state.new_session
         if new is not None:
             signer.write(response, new)

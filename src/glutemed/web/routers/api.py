@@ -88,16 +88,20 @@ def _store(db: Db, user: Any, runner_id: int, model: BaseModel, kind: str) -> An
     with db.write() as s:
         authz.changeable_runner(s, user, runner_id)
         data = model.model_dump(mode="json", exclude_none=True)
+        read: Any
         if kind == "intake":
-            return views.intake_read(records.add_intake(s, runner_id, data, created_by=user.id))
-        return sc.TestResultRead.model_validate(
-            records.add_test_result(s, runner_id, data, created_by=user.id)
-        )
+            read = views.intake_read(records.add_intake(s, runner_id, data, created_by=user.id))
+        else:
+            row = records.add_test_result(s, runner_id, data, created_by=user.id)
+            read = sc.TestResultRead.model_validate(row)
+        if records.latest_intake(s, runner_id) is not None:  # as the pages do: assess again with it
+            queue.enqueue(s, kind="assess", runner_id=runner_id, created_by=user.id)
+        return read
 
 
 @router.post("/runners/{runner_id}/intakes", status_code=201, dependencies=[Csrf])
 def add_intake(runner_id: int, body: IntakeIn, user: CurrentUser, db: Db) -> sc.IntakeRead:
-    """An intake (the same contract as the YAML file); kept beside the earlier ones."""
+    """An intake (the same contract as the YAML file), kept beside the earlier ones; queues an assessment."""
     result: sc.IntakeRead = _store(db, user, runner_id, body, "intake")
     return result
 

@@ -33,7 +33,10 @@ def visible_program(s: Session, user: Principal, program_id: int) -> ProgramReco
 
 
 def changeable_program(s: Session, user: Principal, program_id: int) -> ProgramRecord:
-    return authz.changeable_row(s, user, ProgramRecord, program_id, "program")
+    """The program, locked for this transaction (two reviewers' edits apply one after the other)."""
+    row = authz.changeable_row(s, user, ProgramRecord, program_id, "program")
+    s.refresh(row, with_for_update=True)
+    return row
 
 
 def update_program(db: Db, user: Principal, program_id: int, change: ProgramUpdate) -> None:

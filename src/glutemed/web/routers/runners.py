@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from glutemed.cli.questionnaire import CHANGE_KINDS, FEMALE_ONLY, QUESTIONS, RED_FLAGS
@@ -43,7 +43,7 @@ def create_runner_with_invitation(
     clinic = user.clinic_id if user.is_clinician else clinic_id
     with db.write() as s:
         if clinic is None or accounts.get_clinic(s, clinic) is None:
-            raise authz.forbidden("Choose an existing clinic for the runner.")
+            raise HTTPException(422, "Choose an existing clinic for the runner.")
         runner = records.create_runner(s, clinic_id=clinic, name=name)
         _, token = accounts.create_invitation(
             s,
