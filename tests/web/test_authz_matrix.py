@@ -337,3 +337,29 @@ def test_program_edits_by_others_are_refused(world: World, role: str) -> None:
     )
     assert r.status_code in DENIED
     assert world.counts() == before
+
+
+def test_every_change_needs_the_csrf_token_even_from_its_owner(world: World) -> None:
+    """The same writes by the clinician who may make them, with a wrong token: each 403, nothing changes."""
+    before, files_before = world.counts(), world.stored_files()
+    b = world.browsers["clin1"]
+    token, b.csrf = b.csrf, "not-the-token"
+    try:
+        for label, _url, allowed, send in _write_requests(world):
+            if "clin1" in allowed:
+                r = send(b)
+                assert r.status_code == 403, (label, r.status_code)
+                assert world.counts() == before, label
+        for url, data in (
+            ("/sign-out", {}),
+            ("/account/password", {"current": "x", "new": "y" * 12, "repeat": "y" * 12}),
+            (
+                "/invite/some-token",
+                {"email": "a@b.c", "display_name": "x", "password": "y" * 12, "repeat": "y" * 12},
+            ),
+        ):
+            assert b.post(url, data).status_code == 403, url
+    finally:
+        b.csrf = token
+    assert b.get("/dashboard").status_code == 200  # still signed in: the refused sign-out did nothing
+    assert world.stored_files() == files_before

@@ -243,3 +243,16 @@ def test_an_expired_session_is_told_to_sign_in_again(tmp_path: Path) -> None:
     assert "Alice" not in r.text
     b.client.close()
     database.dispose()
+
+
+def test_a_video_is_known_by_its_content_whatever_its_name(fresh: World) -> None:
+    """A real Matroska clip named .bin is accepted as a video and stored as .mkv."""
+    mkv = VIDEO.parent.parent / "vfr" / "male_side_vfr_drop.mkv"
+    r = _upload(fresh, "clip.bin", mkv.read_bytes())
+    assert r.status_code == 303, r.text[:500]  # type: ignore[attr-defined]
+    assert [p.suffix for p in (fresh.data_dir / "blobs").rglob("*") if p.is_file()] == [".mkv"]
+    with fresh.database.session() as s:
+        from glutemed.db import records
+
+        (upload,) = records.list_uploads(s, fresh.ids["A"])
+        assert (upload.kind, upload.original_name) == ("video", "clip.mkv")
