@@ -79,16 +79,7 @@ PDF_PAGES = {
 
 # What fails today, found by this suite on 2026-12-06 and confirmed on the screenshots. Fixing a page turns its
 # entry into an unexpected pass, which fails the run: delete the entry then.
-KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
-    ("no-sideways-scroll", "training-load", "phone"): (
-        "training-load report at 390 px: both SVG charts (fixed 900 px wide) and the spikes, weekly, ratio and "
-        "skipped-files tables run off the screen (page 934 px wide)"
-    ),
-    ("table-fits", "training-load", "phone"): (
-        "training-load report at 390 px: the spikes (708 px), weekly (452 px), ratio (435 px) and skipped-files "
-        "(872 px) tables are wider than the 326 px column"
-    ),
-}
+KNOWN_FAILURES: dict[tuple[str, str, str], str] = {}
 
 
 # Ids that are also ordinary hyphenated English, fine in a sentence ("hop-and-hold landings").
