@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -15,6 +16,14 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Program" in result.output
+    # Short (issue 12): a summary, then the one file to open first and the next two; the rest in one line.
+    assert len(result.output.splitlines()) < 45, result.output
+    flat = re.sub(r"\s+", "", result.output)
+    assert f"Openfirst:{out / 'report.html'}(thegaitreport" in flat
+    assert f"Then:{out / 'runner-summary.html'}" in flat
+    assert f"{out / 'program.html'}(theprogramhandout)" in flat
+    assert f"Otherfilesin{out}/:gait/" in flat
+    assert "Mainfindings:" in flat
     gait = json.loads((out / "gait" / "result.json").read_text(encoding="utf-8"))
     assert gait["recordings"][0]["view"] == "side"
     assert abs(gait["recordings"][0]["cadence_spm"] - 168.9) <= 0.5
@@ -23,7 +32,9 @@ def test_demo_writes_gait_assessment_and_program(tmp_path: Path) -> None:
     # One chain: what the video found is what the assessment and the program answer, leg by leg.
     shown = {(f["fault_id"], f["side"]) for f in gait["faults"] if f["verdict"] in ("flagged", "borderline")}
     legs = {(leg["fault_id"], leg["side"]) for g in assessment["gait_findings"] for leg in g["legs"]}
-    assert shown  # the bundled clip shows at least one fault (overstriding on the right at the time of writing)
+    assert (
+        shown
+    )  # the bundled clip shows at least one fault (overstriding on the right at the time of writing)
     assert legs == shown
     assert {(a["fault_id"], a["side"]) for a in program["gait_answers"]} == shown
     not_judged = {f["fault_id"] for f in gait["faults"] if f["verdict"] == "not-enough-data"}

@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from glutemed.cli.analyze import FramesPerSecondColumn, print_gait_summary
-from glutemed.cli.assess import print_program
+from glutemed.cli.analyze import FramesPerSecondColumn
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json, show_path
+from glutemed.cli.open_first import print_open_first
 from glutemed.io.atomic import check_output_dir
 from glutemed.services.analyze import AnalysisError
-from glutemed.services.demo import run_demo
+from glutemed.services.demo import DemoOutput, run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -49,12 +49,57 @@ def register(app: typer.Typer) -> None:
         console.print(
             "[bold]glutemed demo[/]: a real side-view treadmill video (MediaPipe pose); the runner's intake is invented."
         )
-        print_gait_summary(result.gait, None, kb)
-        findings = [f for f in result.assessment.report.findings if f.status == "present"]
-        console.print(f"Findings present: {', '.join(f.name for f in findings) or 'none'}", highlight=False)
-        if result.program is not None:
-            console.print("[bold]Program[/]")
-            print_program(result.program)
-        console.print("Files written:")
-        for path in result.files:
-            console.print(f"  {show_path(path)}", highlight=False)
+        for line in demo_summary(result):
+            console.print(line, highlight=False)
+        names = {p.name: p for p in result.files}
+        ranked = [
+            (names[name], what)
+            for name, what in (
+                ("report.html", "the gait report, for the physiotherapist"),
+                ("runner-summary.html", "the runner's summary, in plain words"),
+                ("program.html", "the program handout"),
+            )
+            if name in names
+        ]
+        print_open_first(ranked, result.files)
+
+
+def demo_summary(result: DemoOutput) -> list[str]:
+    """What was analysed, the main findings one line each, and the program's first phase (Rich markup)."""
+    lines = []
+    for rec in result.gait["recordings"]:
+        stances = rec["n_stances"]
+        cadence = f", cadence {rec['cadence_spm']:.1f} steps/min" if rec["cadence_spm"] is not None else ""
+        lines.append(
+            f"Analysed: {show_path(Path(rec['path']).name)}, {rec['view']} view, {rec['duration_s']:.1f} s at "
+            f"{rec['fps_hz']:.1f} fps, {stances.get('left', 0)} left and {stances.get('right', 0)} right stances"
+            f"{cadence}, pose quality {rec['quality']['overall']:.2f}."
+        )
+    assessment = result.assessment
+    gaps = [g.name for g in assessment.gait.not_judged] if assessment.gait is not None else []
+    if gaps:
+        views = " or ".join(v.replace("/", " or ") for v in result.gait["missing_views"]) or "another"
+        lines.append(f"Not judged (needs a {views} view): {show_path(', '.join(gaps))}.")
+    lines.append("[bold]Main findings[/]:")
+    for g in assessment.gait_findings:
+        legs = "; ".join(
+            f"{leg.side} leg {'no value' if leg.value is None else f'{leg.value:.1f} {leg.unit}'}"
+            for leg in g.legs
+        )
+        lines.append(
+            f"  • Gait: {show_path(g.name)} {g.verdict}: {legs}; normal {show_path(g.legs[0].normal_band)}"
+        )
+    present = [f for f in assessment.report.findings if f.status == "present"]
+    lines.extend(f"  • {show_path(f.name)} (evidence: {f.evidence_level})" for f in present)
+    if not present and not assessment.gait_findings:
+        lines.append("  • none")
+    if result.program is None:
+        lines.append(f"[bold red]No program[/]: {show_path(assessment.report.message)}")
+    elif result.program.phases:
+        first = result.program.phases[0]
+        moves = ", ".join(p.name for p in first.exercises)
+        lines.append(
+            f"[bold]Program[/]: {len(result.program.phases)} phases; phase 1, {show_path(first.name)}: "
+            f"{show_path(moves)}."
+        )
+    return lines
