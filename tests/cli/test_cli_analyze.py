@@ -164,3 +164,18 @@ def test_c3d_motion_capture_is_seen_from_rear_and_side(tmp_path: Path) -> None:
     verdicts = {(f["fault_id"], f["side"]): f["verdict"] for f in result["faults"]}
     assert verdicts[("contralateral-pelvic-drop", "left")] != "not-enough-data"
     assert verdicts[("reduced-stiffness", "left")] != "not-enough-data"
+
+
+def test_analyze_ends_with_the_file_to_open_first(tmp_path: Path) -> None:
+    """Issue 12: the report to open first, the runner's summary next, the other files in one line."""
+    out = tmp_path / "result"
+    report, summary = tmp_path / "report.html", tmp_path / "summary.html"
+    code, stdout = invoke(
+        "analyze", str(POSE), "--out", str(out), "--report", str(report), "--summary", str(summary)
+    )
+    assert code == 0, stdout
+    flat = "".join(stdout.split())
+    assert flat.endswith(f"Openfirst:{report}(thegaitreport)Then:{summary}(therunner'ssummary,inplainwords)")
+    assert f"Otherfilesin{out}/:" in flat
+    assert "result.json" in flat
+    assert "stances.csv" in flat

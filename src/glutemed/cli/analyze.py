@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json
+from glutemed.cli.open_first import print_open_first
 from glutemed.config import ConfigError, load_config
 from glutemed.contracts.gait_result import FaultVerdictOut, read_gait_result
 from glutemed.contracts.gait_views import metric_label, normal_band, one_row_per_metric
@@ -133,27 +134,26 @@ def write_media(
     pdf: Path | None,
     overlay: Path | None,
     summary: Path | None = None,
-) -> None:
+) -> list[tuple[Path, str]]:
     """HTML and PDF reports, the runner summary (with stills when a video was analysed) and the annotated
-    video."""
+    video; returns what was written, the file to open first first, each with what it is."""
+    written: list[tuple[Path, str]] = []
     videos = [r for r in recordings if is_video(r.path)]
     if overlay is not None and not videos:
         fail("--overlay needs a video input: keypoint files have no frames to draw on")
     stills = stance_stills(videos[0].path, videos[0]) if videos and (report or pdf or summary) else None
     if report is not None:
-        err_console.print(
-            f"Report written to {escape(str(write_gait_report(result, recordings, kb, report, stills)))}"
-        )
+        written.append((write_gait_report(result, recordings, kb, report, stills), "the gait report"))
     if summary is not None:
-        written = write_gait_report(result, recordings, kb, summary, stills, audience="runner")
-        err_console.print(f"Runner summary written to {escape(str(written))}")
+        done = write_gait_report(result, recordings, kb, summary, stills, audience="runner")
+        written.append((done, "the runner's summary, in plain words"))
     if pdf is not None:
         html_text = render_gait_report(result, recordings, kb, stills)
-        err_console.print(f"PDF written to {escape(str(write_gait_pdf(html_text, pdf)))}")
+        written.append((write_gait_pdf(html_text, pdf), "the gait report as PDF"))
     if overlay is not None:
-        err_console.print(
-            f"Overlay written to {escape(str(write_overlay_video(videos[0].path, videos[0], overlay)))}"
-        )
+        done = write_overlay_video(videos[0].path, videos[0], overlay)
+        written.append((done, "the video with the skeleton drawn"))
+    return written
 
 
 def register(app: typer.Typer) -> None:
@@ -268,10 +268,12 @@ def register(app: typer.Typer) -> None:
                     fail(str(exc), code=EXIT_DATA)
                 progress.update(task, visible=False)
         result = build_result(recordings, config, baseline=earlier)
-        if out is not None:
-            write_outputs(result, recordings, out, config)
-        write_media(result, recordings, kb, report=report, pdf=pdf, overlay=overlay, summary=summary)
+        files = write_outputs(result, recordings, out, config) if out is not None else []
+        media = write_media(result, recordings, kb, report=report, pdf=pdf, overlay=overlay, summary=summary)
         if json_out:
-            print_json(result)
-        else:
-            print_gait_summary(result, out, kb)
+            print_json(result)  # nothing else: the files are the ones the options named
+            return
+        print_gait_summary(result, None, kb)
+        # The HTML report first; a PDF or video alone is opened first only when nothing else was asked for.
+        ranked = [m for m in media if m[0].suffix == ".html"] or media[:1]
+        print_open_first(ranked, files + [p for p, _ in media])
