@@ -87,3 +87,14 @@ def test_missing_file(tmp_path: Path, command: str, kb) -> None:
     result = runner.invoke(app, [command, str(tmp_path / "none.yaml")])
     assert result.exit_code == 2
     assert "not found" in result.output
+
+
+def test_program_ends_with_the_handout_to_open_first(tmp_path: Path, examples: Path) -> None:
+    """Issue 12: the handout to open first; the PDF and the calendar in one line."""
+    html, pdf, ics = tmp_path / "program.html", tmp_path / "program.pdf", tmp_path / "program.ics"
+    args = ["program", str(examples / "female-lateral-hip-pain.yaml"), "--html", str(html), "--pdf", str(pdf)]
+    result = runner.invoke(app, [*args, "--ics", str(ics)])
+    assert result.exit_code == 0, result.output
+    flat = "".join(result.output.split())
+    assert flat.endswith(f"Openfirst:{html}(theprogramhandout)")
+    assert f"Otherfilesin{tmp_path}/:program.pdf,program.ics" in flat

@@ -89,8 +89,9 @@ def test_cli_table_and_html_report(twins: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["load", str(twins), "--report", str(out)])
     assert result.exit_code == 0, result.output
     assert "Training load" in result.output
+    assert "".join(result.output.split()).endswith(f"Openfirst:{out}(thetraining-loadreport)")  # issue 12
     page = out.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>")
+    assert page.lower().startswith("<!doctype html>")  # the shared base template writes it in lower case
     assert "<svg" in page
 
 

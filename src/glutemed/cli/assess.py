@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from glutemed.cli.common import EXIT_DATA, console, err_console, fail, load_kb, print_json, show_path
+from glutemed.cli.open_first import print_open_first
 from glutemed.contracts.gait_result import ContractError
 from glutemed.core.clinical_scoring import TestScore
 from glutemed.core.plan import Plan, climb_words, dose_words
@@ -255,6 +256,23 @@ def _write_referral(
     return written
 
 
+def _write_handouts(
+    program: Program,
+    result: AssessmentResult,
+    kb: KnowledgeBase,
+    plan: Plan,
+    html: Path | None,
+    pdf: Path | None,
+) -> list[tuple[Path, str]]:
+    """The handout as HTML and PDF, where asked for: each file written with what it is."""
+    written: list[tuple[Path, str]] = []
+    if html is not None:
+        written.append((write_program_handout(program, result, kb, html, plan=plan), "the program handout"))
+    if pdf is not None:
+        written.append((write_program_pdf(program, result, kb, pdf, plan=plan), "the program handout as PDF"))
+    return written
+
+
 def program_command(
     intake: IntakeArg,
     *,
@@ -326,12 +344,10 @@ def program_command(
             fail(f"--tz: {exc}")
         atomic_write_text(ics, program_to_ics(plan, name_of(kb), start=first, zone=zone))
         err_console.print(f"Calendar time zone: {zone} (from {origin})", markup=False)
-    if html is not None:
-        done = write_program_handout(program, result, kb, html, plan=plan)
-        err_console.print(f"Handout written to {show_path(done)}")
-    if pdf is not None:
-        done = write_program_pdf(program, result, kb, pdf, plan=plan)
-        err_console.print(f"PDF handout written to {show_path(done)}")
+    written = _write_handouts(program, result, kb, plan, html, pdf)
+    if json_out:
+        for done, what in written:
+            err_console.print(f"Written: {show_path(done)} ({what})", highlight=False)
     if json_out:
         print_json(
             {
@@ -342,7 +358,9 @@ def program_command(
         )
     else:
         print_program(program, plan, kb)
-        if ics is not None:
+        if written:  # the handout to open first; the PDF and the calendar in one line
+            print_open_first(written[:1], [p for p in (pdf, ics) if p is not None])
+        elif ics is not None:
             console.print(f"calendar written to {show_path(ics)}")
 
 

@@ -11,7 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from glutemed.cli.common import console, err_console, fail, print_json, show_path
+from glutemed.cli.common import console, err_console, fail, print_json
+from glutemed.cli.open_first import print_open_first
 from glutemed.core.load import LoadReport
 from glutemed.io.atomic import atomic_write_text, check_output_file
 from glutemed.reports.load_html import render
@@ -147,7 +148,7 @@ def load_command(
         for line in _plain_words(result):
             console.print(line)
     if report is not None:
-        console.print(f"HTML report written to {show_path(report)}")
+        print_open_first([(report, "the training-load report")])
 
 
 def register(app: typer.Typer) -> None:
