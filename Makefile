@@ -1,4 +1,5 @@
-# Two commands on a fresh clone: `make run` (the demo) and `make test` (everything CI checks).
+# Two commands on a fresh clone: `make run` (the clinic web app with a seeded demo clinic) and `make test`
+# (everything CI checks). `make demo` runs the command-line demo assessment.
 # Both bootstrap .venv from nothing and are idempotent: the install re-runs only when pyproject.toml changes.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -6,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts unit bench fuzz clean debian-libs browser-tools postgresql
+.PHONY: run demo test lint typecheck contracts unit bench fuzz clean debian-libs browser-tools postgresql
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 is on PATH" >&2; exit 1; }
@@ -37,6 +38,9 @@ postgresql:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; }
 
 run: $(STAMP)
+	$(BIN)/glutemed serve
+
+demo: $(STAMP)
 	$(BIN)/glutemed demo --out glutemed-out/demo
 
 lint: $(STAMP)
