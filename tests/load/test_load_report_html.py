@@ -167,6 +167,7 @@ def test_weekly_rise_is_a_caution_not_a_spike(params: LoadParams) -> None:
     assert weeks[1].threshold_km == pytest.approx(5.5)
     text = _text(render(report, zone=dt.UTC))
     assert "30.0 km after 20.0 km the week before (+50%)." in text
+    assert "1 weekly caution in the last 28 days (the latest: +50% in the week of 8 Jan 2024)" in text
     assert "a caution, not a spike" in text.lower()
     assert "(Nielsen et al. 2014)" in text
     assert CAUTION_COLOUR in render(report, zone=dt.UTC)

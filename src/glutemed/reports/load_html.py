@@ -292,7 +292,7 @@ def _spike_items(report: LoadReport, sources: Sources, zone: dt.tzinfo | None) -
                 ),
                 "research": (
                     f"Runs {s.category.replace('-', '–')} longer than the 30-day longest had a hazard rate ratio "
-                    f"of {s.hrr:g} (95% CI {low:g}–{high:g}) for a running injury in 5,205 runners ({cite})."
+                    f"of {s.hrr:.2f} (95% CI {low:.2f}–{high:.2f}) for a running injury in 5,205 runners ({cite})."
                 ),
             }
         )
@@ -327,9 +327,12 @@ def _headline(report: LoadReport, last: dt.datetime) -> dict[str, Any]:
     recent_spikes = [
         s for s in j.session_spikes if 0 <= (to - dt.date.fromisoformat(s.start_utc[:10])).days < 30
     ]
-    since = to - dt.timedelta(days=j.window_days)
+    window_from = dt.date.fromisoformat(j.window_from) if j.window_from else to
+    # A week counts when any of its days falls in the window.
     recent_cautions = [
-        c for c in j.weekly_cautions if dt.date.fromisoformat(c.week_start) > since - dt.timedelta(days=7)
+        c
+        for c in j.weekly_cautions
+        if dt.date.fromisoformat(c.week_start) + dt.timedelta(days=6) >= window_from
     ]
     parts = []
     if recent_spikes:
