@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,19 @@ def itb_crossover_gait() -> dict[str, Any]:
     return data
 
 
-EXAMPLES = {"runners/itb-crossover.gait.json": itb_crossover_gait}
+def session_template() -> str:
+    """`glutemed log --template`: the example session file (YAML text, written as it is)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "session.yaml"
+        _run("log", "--template", str(path))
+        return path.read_text(encoding="utf-8")
+
+
+# Each maker returns a dict (written as JSON) or a str (a text file, written as it is).
+EXAMPLES: dict[str, Callable[[], dict[str, Any] | str]] = {
+    "runners/itb-crossover.gait.json": itb_crossover_gait,
+    "sessions/session.yaml": session_template,
+}
 
 
 def stable(data: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +68,11 @@ def stable(data: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     for name, make in EXAMPLES.items():
         path = ROOT / "examples" / name
-        path.write_text(json.dumps(make(), indent=2) + "\n", encoding="utf-8")
+        made = make()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            made if isinstance(made, str) else json.dumps(made, indent=2) + "\n", encoding="utf-8"
+        )
         print(path.relative_to(ROOT))
     return 0
 

@@ -98,3 +98,52 @@ def test_program_ends_with_the_handout_to_open_first(tmp_path: Path, examples: P
     flat = "".join(result.output.split())
     assert flat.endswith(f"Openfirst:{html}(theprogramhandout)")
     assert f"Otherfilesin{tmp_path}/:program.pdf,program.ics" in flat
+
+
+def test_log_template_round_trips_through_log_and_progress(tmp_path: Path, kb) -> None:
+    """Issue 12: `log --template FILE` writes a session `glutemed log` takes as it is, ids of a real program."""
+    session, book = tmp_path / "session.yaml", tmp_path / "logbook.json"
+    made = runner.invoke(app, ["log", "--template", str(session)])
+    assert made.exit_code == 0, made.output
+    text = session.read_text(encoding="utf-8")
+    assert text.startswith("# ")
+    data = yaml.safe_load(text)
+    assert all(e["exercise"] in kb.exercises for e in data["exercises"])
+    logged = runner.invoke(app, ["log", str(session), "--logbook", str(book)])
+    assert logged.exit_code == 0, logged.output
+    stored = json.loads(book.read_text(encoding="utf-8"))
+    assert stored["sessions"][0]["date"] == "2025-03-03"  # an unquoted YAML date, stored as text
+    assert runner.invoke(app, ["progress", str(book)]).exit_code == 0
+    printed = runner.invoke(app, ["log", "--template"])
+    assert printed.exit_code == 0
+    assert printed.output == text
+    again = runner.invoke(app, ["log", "--template", str(session)])
+    assert again.exit_code == 2  # never overwrites a filled-in session
+
+
+@pytest.mark.parametrize(
+    ("date", "ok"),
+    [("2025-03-03", True), ("'2025-03-03'", True), ("'2025-02-30'", False), ("'3 March'", False)],
+)
+def test_session_date_quoted_or_not(tmp_path: Path, date: str, ok: bool) -> None:
+    session, book = tmp_path / "s.yaml", tmp_path / "book.json"
+    session.write_text(f"date: {date}\nexercises:\n  - exercise: clamshell\n    sets: [{{reps: 10}}]\n")
+    result = runner.invoke(app, ["log", str(session), "--logbook", str(book)])
+    assert (result.exit_code == 0) is ok, result.output
+    if ok:
+        assert json.loads(book.read_text(encoding="utf-8"))["sessions"][0]["date"] == "2025-03-03"
+    else:
+        assert "date" in result.output
+
+
+def test_log_refuses_an_unknown_exercise_and_keeps_the_logbook(tmp_path: Path) -> None:
+    session = tmp_path / "s.yaml"
+    session.write_text(
+        "date: 2025-03-03\nexercises:\n  - exercise: clamshel\n    sets:\n      - {reps: 10}\n", encoding="utf-8"
+    )
+    book = tmp_path / "book.json"
+    result = CliRunner().invoke(app, ["log", str(session), "--logbook", str(book)])
+    assert result.exit_code == 2
+    assert "no exercise with id 'clamshel'" in result.output
+    assert "clamshell" in result.output  # the nearest id is suggested
+    assert not book.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +44,7 @@ from glutemed.services.program import (
     referral_to_json,
 )
 from glutemed.services.program_calendar import check_zone, program_to_ics, system_time_zone
+from glutemed.services.session_template import session_template
 
 IntakeArg = Annotated[Path, typer.Argument(help="Intake file (YAML or JSON) describing the runner.")]
 TestsOpt = Annotated[Path | None, typer.Option("--tests", help="Clinical test results (YAML or JSON).")]
@@ -381,10 +383,27 @@ def _run_days(text: str | None) -> tuple[int, ...]:
 
 
 def log_command(
-    session: Annotated[Path, typer.Argument(help="One session's set logs (YAML or JSON).")],
-    logbook: Annotated[Path, typer.Option("--logbook", help="The logbook JSON file to append to.")],
+    session: Annotated[
+        Path | None,
+        typer.Argument(help="One session's set logs (YAML or JSON); with --template, the file to write."),
+    ] = None,
+    logbook: Annotated[
+        Path | None, typer.Option("--logbook", help="The logbook JSON file to append to.")
+    ] = None,
+    template: Annotated[
+        bool,
+        typer.Option(
+            "--template",
+            help="Write an example session file (commented YAML) to SESSION, or print it when SESSION is left out.",
+        ),
+    ] = False,
 ) -> None:
-    """Check one session's logs and append them to the logbook."""
+    """Check one session's logs and append them to the logbook (--template: an example session to fill in)."""
+    if template:
+        _write_session_template(session)
+        return
+    if session is None or logbook is None:
+        fail("give a session file and --logbook (or --template [FILE] for an example session file)")
     check_output_file(logbook, "logbook")
     try:
         entry = load_session(session)
@@ -393,6 +412,15 @@ def log_command(
         fail(str(exc))
     except ValueError:
         fail(f"{session}: date: {entry.date!r} is not a real calendar date (YYYY-MM-DD)")
+    exercises = load_kb().exercises
+    for index, logged in enumerate(entry.exercises):
+        if logged.exercise not in exercises:
+            close = difflib.get_close_matches(logged.exercise, list(exercises), n=3, cutoff=0.5)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            fail(
+                f"{session}: exercises.{index}.exercise: no exercise with id {logged.exercise!r}.{hint} "
+                "See `glutemed exercises list`; nothing was logged."
+            )
     # Locked read-modify-write, replaced atomically: concurrent `glutemed log` runs lose no entry, and a
     # failed write (full disk) leaves the old logbook as it was.
     with locked(logbook):
@@ -404,6 +432,23 @@ def log_command(
         atomic_write_text(logbook, json.dumps(updated.model_dump(mode="json"), indent=2) + "\n")
     console.print(
         f"logged {len(entry.exercises)} exercise(s) on {entry.date}; {len(updated.sessions)} session(s)"
+    )
+
+
+def _write_session_template(path: Path | None) -> None:
+    """The example session, printed or written to ``path`` (refused when that file exists already)."""
+    text = session_template(load_kb(), _rules())
+    if path is None:
+        typer.echo(text, nl=False)
+        return
+    if path.exists():
+        fail(f"{path} exists already; give another file name for the session template")
+    check_output_file(path, "session template")
+    atomic_write_text(path, text)
+    console.print(
+        f"Session template written to {show_path(path)}. Fill it in, then: "
+        f"glutemed log {show_path(path)} --logbook logbook.json",
+        highlight=False,
     )
 
 

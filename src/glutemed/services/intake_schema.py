@@ -6,6 +6,7 @@ file name and the dotted path of the field, e.g. ``runner.mass_kg``.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -272,8 +273,25 @@ class ExerciseLogIn(_Strict):
 
 
 class SessionIn(_Strict):
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # stored as "YYYY-MM-DD"
     exercises: list[ExerciseLogIn] = Field(min_length=1)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, value: object) -> object:
+        """An unquoted YAML date (``date: 2025-03-03``, read as a date object) is kept as its ISO text."""
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("date")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a real calendar date (YYYY-MM-DD)") from None
+        return value
 
     def to_core(self) -> SessionLog:
         return SessionLog(
