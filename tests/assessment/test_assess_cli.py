@@ -139,7 +139,8 @@ def test_session_date_quoted_or_not(tmp_path: Path, date: str, ok: bool) -> None
 def test_log_refuses_an_unknown_exercise_and_keeps_the_logbook(tmp_path: Path) -> None:
     session = tmp_path / "s.yaml"
     session.write_text(
-        "date: 2025-03-03\nexercises:\n  - exercise: clamshel\n    sets:\n      - {reps: 10}\n", encoding="utf-8"
+        "date: 2025-03-03\nexercises:\n  - exercise: clamshel\n    sets:\n      - {reps: 10}\n",
+        encoding="utf-8",
     )
     book = tmp_path / "book.json"
     result = CliRunner().invoke(app, ["log", str(session), "--logbook", str(book)])

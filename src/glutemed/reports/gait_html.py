@@ -12,13 +12,12 @@ judges a value again. ``recordings`` are the analysed recordings in the result's
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from glutemed.contracts.gait_result import read_gait_result
+from glutemed.io.atomic import atomic_write_bytes
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.reports import gait_details as details
 from glutemed.reports import gait_summary as summary
@@ -97,21 +96,6 @@ def render_gait_report(
     return render("gait_report.html.j2", page_size=page_size, **context)
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        tmp.chmod(0o644)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_gait_report(
     result: dict[str, Any],
     recordings: Sequence[RecordingLike],
@@ -124,7 +108,7 @@ def write_gait_report(
 ) -> Path:
     """Render and write the report; it appears all at once (temporary name, then rename) or not at all."""
     text = render_gait_report(result, recordings, kb, stills, audience=audience, page_size=page_size)
-    return _atomic_write(Path(path), text.encode("utf-8"))
+    return atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def write_gait_pdf(html_text: str, path: Path) -> Path:
@@ -134,4 +118,4 @@ def write_gait_pdf(html_text: str, path: Path) -> Path:
     pdf = HTML(string=html_text).write_pdf()
     if not pdf:
         raise OSError(f"{path}: WeasyPrint produced no PDF")
-    return _atomic_write(Path(path), bytes(pdf))
+    return atomic_write_bytes(Path(path), bytes(pdf))

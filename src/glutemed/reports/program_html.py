@@ -17,8 +17,9 @@ from markupsafe import Markup
 
 from glutemed.core.plan import WEEKDAYS, Plan, PlanDay, climb_words, dose_words, target_words
 from glutemed.core.programming import Phase, Prescription, Program
+from glutemed.io.atomic import atomic_write_bytes
 from glutemed.knowledge.loader import KnowledgeBase
-from glutemed.reports.gait_html import _atomic_write, write_gait_pdf
+from glutemed.reports.gait_html import write_gait_pdf
 from glutemed.reports.program_words import Words, avoided_reason, exercise_why
 from glutemed.reports.templating import PageSize, render
 
@@ -295,7 +296,7 @@ def write_program_handout(
 ) -> Path:
     """Render and write the HTML handout atomically (temporary name, then rename)."""
     text = render_program_handout(program, assessment, kb, plan=plan, page_size=page_size)
-    return _atomic_write(Path(path), text.encode("utf-8"))
+    return atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def write_program_pdf(

@@ -12,7 +12,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glutemed.reports.gait_html import _atomic_write, write_gait_pdf
+from glutemed.io.atomic import atomic_write_bytes
+from glutemed.reports.gait_html import write_gait_pdf
 from glutemed.reports.templating import Audience, PageSize, render
 
 if TYPE_CHECKING:  # the service type is for mypy only; reports depend on core and the knowledge base
@@ -55,7 +56,7 @@ def write_referral_html(
 ) -> Path:
     """Render and write the sheet atomically (temporary name, then rename)."""
     text = render_referral(referral, assessment, audience=audience)
-    return _atomic_write(Path(path), text.encode("utf-8"))
+    return atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def write_referral_pdf(
