@@ -110,6 +110,7 @@ def test_no_empty_table_none_said_in_words(params: LoadParams) -> None:
     text = _text(page)
     assert text.count("None in the whole history.") == 2  # spikes and cautions
     assert "None: every file was used." in text
+    assert "No spike line in these weeks" in text  # the week's longest run is its first: nothing before it
     assert "None seen: the files record no change of shoes or running surface." in text
     assert "no spike in the last 30 days; no weekly caution in the last 28 days" in text
 

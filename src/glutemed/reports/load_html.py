@@ -486,6 +486,7 @@ def context(
             "range_words": _range_words(weeks, weeks_with_runs),
             "weekly_svg": Markup(weekly_distance_svg(weeks) or ""),
             "longest_svg": Markup(longest_run_svg(weeks, t.session_spike_above_pct_of_longest) or ""),
+            "no_spike_line": all(w.threshold_km is None for w in weeks),
             "hills": _hills(weeks, data, sources),
             "spikes": _spike_items(report, sources, zone),
             "n_spikes": len(j.session_spikes),
