@@ -21,6 +21,7 @@ from glutemed.reports.program_html import (
     write_program_handout,
     write_program_pdf,
 )
+from glutemed.reports.program_words import FINDING_WORDS
 from glutemed.services.assessment import AssessmentResult, assess
 from glutemed.services.intake_schema import load_intake
 from glutemed.services.program import make_program, plan_for
@@ -115,8 +116,8 @@ def test_summary_plan_and_every_exercise(examples, kb, rules, runner) -> None:  
     assert "<script" not in page
     assert text.index("What the assessment found") < text.index("Week by week") < text.index("Phase 1:")
     for finding in result.report.findings:
-        if finding.status == "present":
-            assert esc(finding.name) in page
+        if finding.status == "present":  # in the runner's words (issue 12: no "Gait-fault-driven overload")
+            assert esc(FINDING_WORDS.get(finding.id, finding.name)) in page
     for answer in program.gait_answers:
         assert esc(answer.name) in page
     weeks = page.split('class="compact weeks"', 1)[1].split("</table>", 1)[0]

@@ -8,7 +8,7 @@ could not judge is carried as a gap with the filming advice, never read as "no f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from glutemed.core.findings import GaitFault, GaitGap
@@ -87,7 +87,13 @@ def _cue(rule: CueRule, hit: list[str], cadence_spm: float | None) -> RunningCue
         low, high = rule.cadence_increase_pct
         target = (round(cadence_spm * (1 + low / 100)), round(cadence_spm * (1 + high / 100)))
         text += f" Target: {target[0]:g}-{target[1]:g} steps/min from {cadence_spm:g}."
-    return RunningCue(rule.id, tuple(hit), text, f"The gait shows {', '.join(hit)}.", rule.refs, target)
+    return RunningCue(rule.id, tuple(hit), text, f"The gait shows {_and(hit)}.", rule.refs, target)
+
+
+def _and(items: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c': fault ids in a sentence (the reports put their names in)."""
+    listed = list(items)
+    return ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else "".join(listed)
 
 
 def _reconcile(
@@ -103,17 +109,24 @@ def _reconcile(
         if conflict.keep is not None:
             dropped = second if conflict.keep == first.id else first
             cues = [c for c in cues if c.id != dropped.id]
-            notes.append(f"Cue '{dropped.id}' left out while '{conflict.keep}' applies: {conflict.reason}")
+            kept = first if dropped is second else second
+            notes.append(
+                f"The running cue for {_and(dropped.faults)} is left out while the one for {_and(kept.faults)} "
+                f"applies: {conflict.reason}"
+            )
             continue
         merged = RunningCue(
             id=f"{first.id}+{second.id}",
             faults=faults,
             cue=conflict.combined_cue or "",
-            why=f"The gait shows {', '.join(faults)}; the two cues are combined: {conflict.reason}",
+            why=f"The gait shows {_and(faults)}; the two cues are combined: {conflict.reason}",
             refs=tuple(dict.fromkeys((*first.refs, *second.refs, *conflict.refs))),
         )
         cues = [merged if c.id == first.id else c for c in cues if c.id != second.id]
-        notes.append(f"Cues '{first.id}' and '{second.id}' combined into one: {conflict.reason}")
+        notes.append(
+            f"The running cues for {_and(first.faults)} and for {_and(second.faults)} are combined into one: "
+            f"{conflict.reason}"
+        )
     return cues, notes
 
 

@@ -71,7 +71,7 @@ def _removal_reason(
     if harder:
         return f"an easier form of {', '.join(harder)}, which is on your avoid list"
     if STAGE_RANK.get(entry.stage, MAX_RANK) > cap:
-        return f"stage {entry.stage} is above your current stage"
+        return f"it belongs to the {entry.stage} stage, above your current stage"
     if entry.id not in safe:
         return "needs equipment you did not list"
     return None

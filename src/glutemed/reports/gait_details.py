@@ -346,10 +346,9 @@ def filming_advice(result: GaitResult, sources: Sources) -> list[dict[str, Any]]
         if q.get("fps_factor", 1) < 1 or rec.fps_hz < cfg["good_fps_hz"]:
             good = cfg["good_fps_hz"]
             tips.append(
-                f"Filmed at {rec.fps_hz:.1f} fps. The configuration recommends at least {good:g} fps (good_fps_hz; "
-                "often cited as the practical minimum for running video, Souza 2016, unverified) and gives no "
-                f"verdict below {cfg['min_fps_hz']:g} fps (min_fps_hz). Choose a {good:g} fps or slow-motion "
-                "setting on the phone."
+                f"Filmed at {rec.fps_hz:.1f} fps. glutemed's settings recommend at least {good:g} fps (often "
+                "cited as the practical minimum for running video, Souza 2016, unverified) and give no verdict "
+                f"below {cfg['min_fps_hz']:g} fps. Choose a {good:g} fps or slow-motion setting on the phone."
             )
         fewest = min(rec.n_stances.get(s, 0) for s in ("left", "right"))
         if fewest < FULL_STANCES:
@@ -372,10 +371,17 @@ def filming_advice(result: GaitResult, sources: Sources) -> list[dict[str, Any]]
     return blocks
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def pose_notes(result: dict[str, Any]) -> list[dict[str, str]]:
-    """The pose stage's quality notes (e.g. how many people were seen and whom the pose followed)."""
+    """The pose stage's quality notes (e.g. how many people were seen and whom the pose followed), each a
+    sentence: capital first, full stop last (the result stores them as clauses)."""
     return [
-        {"name": Path(rec["path"]).name, "note": note}
+        {"name": Path(rec["path"]).name, "note": _sentence(note)}
         for rec in result["recordings"]
         for note in str(rec.get("pose", {}).get("quality_notes", "")).split(" | ")
         if note

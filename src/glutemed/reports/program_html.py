@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from glutemed.core.gait_answers import gap_notes
 from glutemed.core.plan import WEEKDAYS, Plan, PlanDay, climb_words, dose_words, target_words
 from glutemed.core.programming import Phase, Prescription, Program
 from glutemed.io.atomic import atomic_write_bytes
 from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.reports.gait_html import write_gait_pdf
-from glutemed.reports.program_words import Words, avoided_reason, exercise_why
+from glutemed.reports.program_words import FINDING_WORDS, Words, avoided_reason, exercise_why
 from glutemed.reports.templating import PageSize, render
 
 if TYPE_CHECKING:  # reports depend on core and the knowledge base only; the service type is for mypy
@@ -195,15 +196,29 @@ def _summary(assessment: AssessmentResult, program: Program, words: Words) -> di
     findings = assessment.report.findings
     return {
         "conditions": [words.name(c) for c in assessment.suspected_conditions],
-        "found": [f for f in findings if f.status == "present"],
-        "open": [f.name for f in findings if f.status == "undetermined"],
-        "gait": _gait_rows(program, words),
-        "gaps": [
-            {"name": g.name, "reason": words.plain(g.reason), "advice": words.plain(g.advice)}
-            for g in program.gait_gaps
+        "found": [
+            {"name": words.name(f.id), "evidence_level": f.evidence_level}
+            for f in findings
+            if f.status == "present"
         ],
+        "open": [words.name(f.id) for f in findings if f.status == "undetermined"],
+        "gait": _gait_rows(program, words),
+        "gaps": _gaps(program, words),
         "precautions": [words.plain(p) for p in program.precautions],
     }
+
+
+def _gaps(program: Program, words: Words) -> list[dict[str, str]]:
+    """The faults the video could not judge, grouped by cause: one line and one filming advice per cause."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for g in program.gait_gaps:
+        groups.setdefault((words.plain(g.reason), words.plain(g.advice)), []).append(g.name)
+    out = []
+    for (reason, advice), names in groups.items():
+        listed = [names[0], *(n[:1].lower() + n[1:] if n[1:2].islower() else n for n in names[1:])]
+        joined = ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else listed[0]
+        out.append({"names": joined, "reason": reason, "advice": advice})
+    return out
 
 
 def _avoided(program: Program, words: Words, sources: _Sources) -> list[dict[str, Any]]:
@@ -248,7 +263,8 @@ def render_program_handout(
     """The whole handout as one HTML document with the shared stylesheet inlined and no external assets."""
     plan = plan or _default_plan(program, assessment, kb)
     default_ladders, cue_words = _rule_words()
-    words = Words(kb, extra={**cue_words, **{f.id: f.name for f in assessment.report.findings}})
+    finding_names = {f.id: FINDING_WORDS.get(f.id, f.name) for f in assessment.report.findings}
+    words = Words(kb, extra={**cue_words, **finding_names})
     sources = _Sources(kb)
     ladders = default_ladders if ladders is None else ladders
     ctx = _Context(kb, words, sources, _answers(program), ladders, figures)
@@ -265,6 +281,7 @@ def render_program_handout(
         for c in program.running_cues
     ]
     avoided = _avoided(program, words, sources)
+    gaps = set(gap_notes(program.gait_gaps))
     precaution_sources = sources.numbers(list(program.precaution_refs))
     return render(
         "program_handout.html.j2",
@@ -280,7 +297,8 @@ def render_program_handout(
         phases=phases,
         cues=cues,
         avoided=avoided,
-        notes=[words.plain(n) for n in program.notes if n not in program.precautions],
+        # the gaps have their own section, with the filming advice once per cause
+        notes=[words.plain(n) for n in program.notes if n not in program.precautions and n not in gaps],
         sources=sources.entries(),
     )
 

@@ -33,6 +33,17 @@ STAGE_WORDS: dict[str, str] = {
     "motor-control": "motor control",
     "running-integration": "running integration",
 }
+PROPER_NAMES = frozenset(
+    {"Trendelenburg", "Copenhagen", "Nordic", "Ober", "Thomas", "Pallof"}
+)  # keep capitals
+# The rules' finding names are clinicians' shorthand ("Gait-fault-driven overload"); the runner reads these.
+FINDING_WORDS: dict[str, str] = {
+    "gluteal-tendinopathy-like": "Signs that fit gluteal tendinopathy (pain at the side of the hip)",
+    "training-load-spike": "One run much longer than your recent longest (a load spike)",
+    "gait-fault-driven-overload": "Overload from the way you run",
+    "itb-syndrome-like": "Signs that fit iliotibial band syndrome (pain at the outside of the knee)",
+    "patellofemoral-pain-like": "Signs that fit pain at the front of the knee, with signs at the hip",
+}
 STAGE_PURPOSE: dict[str, str] = {stage: goal for _, _, stages, goal in PHASES for stage in stages}
 STRENGTH_PHASES = frozenset({"isolated-strength", "compound-stabiliser", "maintenance"})
 
@@ -81,8 +92,20 @@ class Words:
         return ", ".join(self.name(i) for i in idents)
 
     def plain(self, text: str) -> str:
-        """``text`` with every known id replaced by its name."""
-        return self._pattern.sub(lambda m: self.names[m.group(1)], text)
+        """``text`` with every known id replaced by its name; a name inside a sentence starts in lower case
+        ("The gait shows overstriding and stiff landing"), one that opens a sentence keeps its capital."""
+
+        def name(match: re.Match[str]) -> str:
+            found = self.names[match.group(1)]
+            before = text[: match.start()].rstrip()
+            opens = not before or before.endswith((".", ":", "!", "?", "(", "'", '"'))
+            if (
+                opens or not found[1:2].islower() or found.split()[0] in PROPER_NAMES
+            ):  # "TFL", "Trendelenburg"
+                return found
+            return found[:1].lower() + found[1:]
+
+        return self._pattern.sub(name, text)
 
     def cite(self, key: str) -> str:
         return short_citation(self.kb.references.get(key), key)

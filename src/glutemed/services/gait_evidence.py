@@ -25,7 +25,8 @@ def filming_advice(verdict: FaultVerdictOut, kb: KnowledgeBase) -> str:
     reason = verdict.reason
     fault = kb.gait_faults.get(verdict.fault_id)
     if reason.startswith("needs a") and fault is not None:
-        return "; or ".join(VIEW_ADVICE[v.value] for v in fault.views) + "."
+        advice = "; or ".join(VIEW_ADVICE[v.value] for v in fault.views) + "."
+        return advice[:1].upper() + advice[1:]  # a sentence of its own after the reason
     if "stances" in reason:
         return "Film a longer stretch of steady running: at least 10 steps on each leg."
     if "frame rate" in reason:

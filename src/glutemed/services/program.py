@@ -109,7 +109,7 @@ def make_program(result: AssessmentResult, kb: KnowledgeBase, rules: Rules) -> P
         return program
     note = (
         f"You answered yes to {', '.join(a.replace('_', ' ') for a in quiet)}. With your other answers this is "
-        "not a red flag in glutemed's rules (red_flags.yaml), so the program goes ahead; mention it to a "
+        "not a red flag in glutemed's red-flag rules, so the program goes ahead; mention it to a "
         "clinician if the pain persists, grows or changes."
     )
     return replace(program, notes=(*program.notes, note))
