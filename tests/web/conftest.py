@@ -5,10 +5,18 @@ The world (built once per test session): clinic 1 with clinician ``clin1`` and r
 account), clinic 2 with clinician ``clin2`` and runner C, and an admin. Runner A has an intake, a gait analysis
 of real keypoints (an upload through the web, run by the worker), a draft and a published program and a
 training-load report; runner C has an intake, an assessment and a draft program.
+
+The database tests run on both databases: the tests of the modules in ``BOTH_DATABASES`` (the authorisation
+matrix, uploads and jobs, programs) get a ``[sqlite]`` and a ``[postgresql]`` case, the PostgreSQL one on a
+throw-away cluster from Debian's ``postgresql`` package (:class:`glutemed.db.devcluster.TempCluster`, as in
+tests/db), one database per clinic copied from a migrated template. Without PostgreSQL those cases are skipped
+with the reason, unless ``GLUTEMED_REQUIRE_POSTGRES=1`` (set by .ci/run), where they fail.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +28,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from glutemed.db import accounts, queue, records
+from glutemed.db.devcluster import PostgresMissingError, TempCluster
 from glutemed.db.engine import Database, open_database
 from glutemed.db.migrate import upgrade
 from glutemed.db.models import Assessment, Base, ProgramRecord
@@ -103,9 +112,68 @@ class World:
         return {p for p in self.data_dir.rglob("*") if p.is_file() and "jobs" not in p.parts}
 
 
-def make_app(tmp: Path, **settings: Any) -> tuple[Any, Database]:
-    database = open_database(f"sqlite:///{tmp / 'glutemed.db'}", pool_size=5, max_overflow=5)
-    upgrade(database.engine)
+REQUIRE_ENV = "GLUTEMED_REQUIRE_POSTGRES"
+BOTH_DATABASES = {"test_authz_matrix", "test_bad_input", "test_programs"}
+TEMPLATE_DB = "glutemed_web_template"
+
+
+class PostgresClinics:
+    """A throw-away PostgreSQL cluster with a migrated template database; :meth:`new_url` copies it."""
+
+    def __init__(self, cluster: TempCluster) -> None:
+        self.cluster = cluster
+        self._numbers = itertools.count(1)
+        template = open_database(cluster.create_database(TEMPLATE_DB), pool_size=1, max_overflow=0)
+        upgrade(template.engine)
+        template.dispose()
+
+    def new_url(self) -> str:
+        """A fresh, migrated database (a copy of the template: no migrations to run again)."""
+        name = f"glutemed_web_{next(self._numbers)}"
+        admin = open_database(self.cluster.url("postgres"), pool_size=1, max_overflow=0)
+        try:
+            with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+        finally:
+            admin.dispose()
+        return self.cluster.url(name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``database_kind``: both databases for the modules in BOTH_DATABASES, SQLite for the others."""
+    if "database_kind" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        kinds = ["sqlite", "postgresql"] if module in BOTH_DATABASES else ["sqlite"]
+        metafunc.parametrize("database_kind", kinds, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres_clinics() -> Iterator[PostgresClinics]:
+    """A running PostgreSQL cluster for this test session (stopped and removed afterwards)."""
+    try:
+        cluster = TempCluster.start(max_connections=60)
+    except PostgresMissingError as exc:
+        reason = f"{exc}; `make test` installs it"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with cluster:
+        yield PostgresClinics(cluster)
+
+
+def _database_url(request: pytest.FixtureRequest, kind: str, tmp: Path) -> str | None:
+    if kind == "sqlite":
+        return None
+    clinics: PostgresClinics = request.getfixturevalue("postgres_clinics")
+    return clinics.new_url()
+
+
+def make_app(tmp: Path, database_url: str | None = None, **settings: Any) -> tuple[Any, Database]:
+    """The app on a migrated database: SQLite in ``tmp`` unless ``database_url`` names an (already migrated)
+    PostgreSQL database."""
+    database = open_database(database_url or f"sqlite:///{tmp / 'glutemed.db'}", pool_size=5, max_overflow=5)
+    if database_url is None:
+        upgrade(database.engine)
     options: dict[str, Any] = {"data_dir": tmp, "secret_key": "test-secret-key-" + "x" * 20, **settings}
     return create_app(WebSettings(**options), database=database), database
 
@@ -173,8 +241,8 @@ def demo_intake_form() -> dict[str, Any]:
     return _intake_form(load_intake(demo_dir() / DEMO_INTAKE).model_dump(mode="json"))
 
 
-def build_world(tmp: Path) -> World:
-    app, database = make_app(tmp)
+def build_world(tmp: Path, database_url: str | None = None) -> World:
+    app, database = make_app(tmp, database_url)
     world = World(app, database, tmp)
     _users(world)
     for name, email in (
@@ -234,8 +302,11 @@ def build_world(tmp: Path) -> World:
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = build_world(tmp_path_factory.mktemp("clinic"))
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, database_kind: str
+) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp(f"clinic-{database_kind}")
+    w = build_world(tmp, _database_url(request, database_kind, tmp))
     yield w
     for browser in w.browsers.values():
         browser.client.close()
@@ -243,9 +314,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[World]:
+def fresh(request: pytest.FixtureRequest, tmp_path: Path, database_kind: str) -> Iterator[World]:
     """A small clinic of its own (clinician of clinic 1 and runner A only), for tests that change things."""
-    app, database = make_app(tmp_path, max_upload_bytes=1024 * 1024)
+    app, database = make_app(
+        tmp_path, _database_url(request, database_kind, tmp_path), max_upload_bytes=1024 * 1024
+    )
     w = World(app, database, tmp_path)
     _users(w)
     browser = Browser(app, "clin1")
