@@ -243,11 +243,14 @@ def _write_referral(
     html: Path | None,
     pdf: Path | None,
     audience: Audience = "runner",
+    *,
+    default_in_cwd: bool = True,
 ) -> list[str]:
     """A stopped program writes the referral sheet to --html/--pdf, or beside the working folder when neither
-    is given (``<intake name>-referral.html``); the paths written are returned and printed."""
+    is given (``<intake name>-referral.html``; not with --json, which writes only what it is asked to); the
+    paths written are returned and printed."""
     targets = [(html, write_referral_html), (pdf, write_referral_pdf)]
-    if html is None and pdf is None:
+    if html is None and pdf is None and default_in_cwd:
         targets = [(Path.cwd() / f"{intake.stem}-referral.html", write_referral_html)]
     written: list[str] = []
     for path, write in targets:
@@ -325,7 +328,9 @@ def program_command(
     if program is None:
         referral = referral_to_json(result, kb)
         audience: Audience = "clinician" if referral_for == "clinician" else "runner"
-        referral["referral_files"] = _write_referral(referral, result, intake, html, pdf, audience)
+        referral["referral_files"] = _write_referral(
+            referral, result, intake, html, pdf, audience, default_in_cwd=not json_out
+        )
         if json_out:
             print_json(referral)
         else:
