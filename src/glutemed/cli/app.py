@@ -11,6 +11,7 @@ from glutemed.cli import (
     admin,
     analyze,
     assess,
+    batch,
     demo,
     knowledge,
     level,
@@ -57,6 +58,7 @@ def _root(
 
 knowledge.register(app)
 analyze.register(app)
+batch.register(app)  # glutemed batch: many recordings on a Dask cluster
 assess.register(app)
 load.register(app)
 demo.register(app)
