@@ -97,7 +97,7 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[Client]:
     n = workers or os.cpu_count() or 1
     with (
         LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
