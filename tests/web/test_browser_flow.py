@@ -243,6 +243,9 @@ def test_clinician_to_runner_in_a_browser(live: LiveServer, pw_browser: Any) -> 
     page.goto(program_url)
     assert "published" in page.locator(".meta").inner_text()
     shot(page, "program-published")
+    page.goto("/dashboard")
+    assert "Rita Runner" in page.inner_text("body")
+    shot(page, "dashboard")
     clinic.close()
 
     # the runner accepts the invitation on a phone and sees the program
