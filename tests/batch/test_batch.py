@@ -101,6 +101,7 @@ def test_broken_file_is_an_error_and_the_rest_finished(batch: tuple[Path, dict[s
     assert "not valid JSON" in errors[0]["reason"]
     assert summary["errors"][0]["reason"] == errors[0]["reason"]
     assert len(_mtimes(out)) == 4
+    assert len(list((out / "recordings").iterdir())) == 4  # a failed recording leaves no folder behind
 
 
 def test_parquet_and_csv_agree(batch: tuple[Path, dict[str, Any]]) -> None:
@@ -171,3 +172,20 @@ def test_default_local_cluster_walks_folders(inputs: Path, tmp_path: Path) -> No
     assert (summary.done, summary.workers) == (1, 1)
     assert all(mb > 0 for mb in summary.worker_peak_rss_mb.values())
     assert len(_parquet(tmp_path)) == 4
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        ("path,runner,view", "a.trc,R1,side", "unknown column 'runner'"),
+        ("runner_id,view", "R1,side", "has no 'path' column"),
+        ("path,view", "a.trc,diagonal", "row 2: view must be rear, front, side or auto"),
+    ],
+)
+def test_a_bad_manifest_stops_before_any_work(tmp_path: Path, header: str, row: str, message: str) -> None:
+    manifest = tmp_path / "runs.csv"
+    manifest.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["batch", "--manifest", str(manifest), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "out" / "recordings").exists()

@@ -63,7 +63,6 @@ def _static_sha(job: Job) -> str:
 
 def _analyse(job: Job, folder: Path, input_sha: str, static_sha: str, on_frames: FrameReport | None) -> int:
     kb = knowledge_base()  # loaded once per worker process
-    folder.mkdir(parents=True, exist_ok=True)
     frames = {"n": 0}
 
     def progress(done: int, _expected: int | None) -> None:

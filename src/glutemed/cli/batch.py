@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     @app.command("batch")
     def batch(
+        out: Annotated[
+            Path, typer.Option("--out", help="Folder for recordings.parquet/.csv, errors and results.")
+        ],
         inputs: Annotated[
             list[Path] | None,
             typer.Argument(
@@ -29,9 +32,6 @@ def register(app: typer.Typer) -> None:
                 "beside it, and videos). Left out with --manifest.",
             ),
         ] = None,
-        out: Annotated[
-            Path, typer.Option("--out", help="Folder for recordings.parquet/.csv, errors and results.")
-        ] = Path("results"),
         manifest: Annotated[
             Path | None,
             typer.Option(
