@@ -79,10 +79,14 @@ def report_frames(key: str, frames: int) -> None:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process in MB (Linux reports kB, macOS bytes)."""
-    import resource
+    """Peak resident memory of this process in MB since it started (Linux reports kB, macOS bytes; 0 where
+    the ``resource`` module is missing, on Windows)."""
     import sys
 
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return 0.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1e6 if sys.platform == "darwin" else 1e3)
 
