@@ -2,7 +2,7 @@
 
 A clinic of 200 runners and 1,000 assessments (five per runner, each with its intake and draft program) is
 seeded through the repositories: one real gait analysis of the bundled keypoints, run by the real job worker,
-and its rows copied by bulk inserts. The app runs under a real uvicorn on 127.0.0.1 (SQLite in a temporary
+and its rows copied by bulk inserts. The app runs as `glutemed serve` (uvicorn) in its own process on 127.0.0.1 (SQLite in a temporary
 folder, then PostgreSQL from a throw-away cluster of Debian's ``postgresql`` package). 50 concurrent clients
 (httpx AsyncClient, each signed in as the clinician) fetch the dashboard, a runner page and an assessment
 report page; the same pages, saved once as HTML, are then served by a static file server (Python's
@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
+import os
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import insert, select
 
 from glutemed.db import accounts, queue, records
@@ -41,8 +42,6 @@ from glutemed.db.storage import FileStore
 from glutemed.services.demo import DEMO_INTAKE, demo_dir
 from glutemed.services.intake_schema import load_intake
 from glutemed.services.jobs import Worker
-from glutemed.web.app import create_app
-from glutemed.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 POSE_JSON = ROOT / "tests" / "data" / "video" / "male_side_treadmill" / "male_side.pose.json"
@@ -51,6 +50,8 @@ ASSESSMENTS = 1000
 CLIENTS = 50
 TARGET_P95_MS = 150.0
 EMAIL, PASSWORD = "bench@clinic.test", "benchmark password"
+# idle connections closed by the client before uvicorn's 5 s keep-alive ends them (no request lost in the race)
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -152,21 +153,41 @@ class Serving:
         self.thread.join(timeout=30)
 
 
-def serve_app(app: Any) -> tuple[str, Serving]:
+def serve_app(url: str, data_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """`glutemed serve` in its own process (as a clinic runs it; the clients here do not share its GIL)."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="error", access_log=False, timeout_keep_alive=120
-        )
+    log = (data_dir / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "glutemed", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--database-url", url, "--data-dir", str(data_dir), "--no-demo", "--no-worker"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "GLUTEMED_SECRET_KEY": "benchmark-secret-key-" + "x" * 20},
     )
-    running = Serving(server.run, lambda: setattr(server, "should_exit", True))
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            running.stop()
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", running
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/sign-in", timeout=5).status_code == 200:
+                return base, server
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            stop_process(server)
+            raise RuntimeError(f"glutemed serve did not start; see {data_dir / 'serve.log'}")
+        time.sleep(0.2)
+
+
+def stop_process(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def serve_static(folder: Path) -> tuple[str, Serving]:
@@ -186,7 +207,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 async def signed_in(base: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False)
+    client = httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False, limits=LIMITS)
     page = await client.get("/sign-in")
     found = CSRF.search(page.text)
     assert found, "no CSRF token on the sign-in page"
@@ -223,7 +244,8 @@ async def measure(
     if sign_in:  # one clinician with 50 tabs open: one sign-in (Argon2 is slow by design), its cookie shared
         first = await signed_in(base)
         clients = [first] + [
-            httpx.AsyncClient(base_url=base, timeout=60, cookies=first.cookies) for _ in range(CLIENTS - 1)
+            httpx.AsyncClient(base_url=base, timeout=60, cookies=first.cookies, limits=LIMITS)
+            for _ in range(CLIENTS - 1)
         ]
     else:
         clients = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(CLIENTS)]
@@ -262,8 +284,8 @@ def run_database(label: str, url: str, tmp: Path, requests: int) -> tuple[dict[s
     print(
         f"{label}: seeded {RUNNERS} runners and {ASSESSMENTS} assessments in {time.perf_counter() - t0:.1f} s"
     )
-    settings = WebSettings(data_dir=data_dir, secret_key="benchmark-secret-key-" + "x" * 20)
-    base, server = serve_app(create_app(settings, database=database))
+    database.dispose()
+    base, server = serve_app(url, data_dir)
     pages = {
         "dashboard": "/dashboard",
         "runner": f"/runners/{ids['runner']}",
@@ -275,8 +297,7 @@ def run_database(label: str, url: str, tmp: Path, requests: int) -> tuple[dict[s
         asyncio.run(save_pages(base, pages, static_dir))
         results = asyncio.run(measure(base, pages, requests, sign_in=True))
     finally:
-        server.stop()
-        database.dispose()
+        stop_process(server)
     return results, static_dir
 
 
