@@ -264,8 +264,7 @@ class Rules(_Strict):
             not_ruled_out_note=p.not_ruled_out.note if p.not_ruled_out else "",
             not_ruled_out_refs=tuple(p.not_ruled_out.refs) if p.not_ruled_out else (),
             cue_conflicts=tuple(
-                CueConflict(c.cues, c.reason, tuple(c.refs), c.keep, c.combined_cue)
-                for c in p.cue_conflicts
+                CueConflict(c.cues, c.reason, tuple(c.refs), c.keep, c.combined_cue) for c in p.cue_conflicts
             ),
         )
 
