@@ -284,18 +284,9 @@ def reports(request: pytest.FixtureRequest) -> Iterator[dict[str, Report]]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright (whose own browser download is never used)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "the visual tests need the `playwright` package from the dev extras: pip install -e '.[dev]'"
-        )
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium_browser: Browser) -> Browser:
+    """The run's one Chromium (tests/conftest.py), shared with the web app's browser flow."""
+    return chromium_browser
 
 
 @pytest.fixture(scope="session")

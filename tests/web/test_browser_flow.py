@@ -8,7 +8,6 @@ on a phone-sized viewport and sees the program. A screenshot of every step goes 
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -20,7 +19,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from tests.visual.conftest import CHROMIUM_ARGS
 from tests.web.conftest import PASSWORD, demo_intake_form, make_app
 
 from glutemed.db import accounts
@@ -83,17 +81,6 @@ class LiveServer:
             thread.join(timeout=60)
 
 
-def chromium() -> str:
-    found = (
-        os.environ.get("GLUTEMED_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
-    if not found:
-        pytest.fail(
-            "the browser test needs Debian's Chromium: `make test` installs it (apt-get install chromium)"
-        )
-    return found
-
-
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
     app, database = make_app(tmp_path)
@@ -114,17 +101,9 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def pw_browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "the browser test needs the `playwright` package from the dev extras: pip install -e '.[dev]'"
-        )
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def pw_browser(chromium_browser: Any) -> Any:
+    """The run's one Chromium (tests/conftest.py): Playwright's sync API allows one instance per thread."""
+    return chromium_browser
 
 
 class Shots:
