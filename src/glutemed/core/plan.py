@@ -30,18 +30,11 @@ from typing import Literal
 from glutemed.core.dosing import clamp
 from glutemed.core.pre_run import RoutineItemView
 from glutemed.core.program_types import DoseView, Phase, Prescription, Program
+from glutemed.core.programming import WEEK_PATTERNS
 from glutemed.core.progression import ProgressionRules
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SESSION_PATTERNS: dict[int, tuple[int, ...]] = {
-    1: (0,),
-    2: (0, 3),
-    3: (0, 2, 4),
-    4: (0, 1, 3, 4),
-    5: (0, 1, 2, 4, 5),
-    6: (0, 1, 2, 3, 4, 5),
-    7: (0, 1, 2, 3, 4, 5, 6),
-}
+SESSION_PATTERNS = WEEK_PATTERNS  # the same session days as the program's weekly calendar
 # glutemed default running days when the runner gave none: spread out, the longest gap before the weekend run.
 RUN_PATTERNS: dict[int, tuple[int, ...]] = {
     0: (),
