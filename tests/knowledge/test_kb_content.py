@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from glutemed.knowledge.gait_fault_models import Threshold
 from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
 from glutemed.knowledge.models import (
     SOFT_TISSUE_STAGES,
@@ -15,7 +16,6 @@ from glutemed.knowledge.models import (
     NormEquation,
     Reference,
     Stage,
-    Threshold,
     Verification,
 )
 

@@ -13,19 +13,13 @@ import pytest
 import yaml
 from defusedxml.ElementTree import fromstring
 
+from glutemed.knowledge.figure_models import SEGMENT_NAMES, BodyPose, FigureBook, FigureView, SegmentAngle
 from glutemed.knowledge.loader import (
     KnowledgeBase,
     KnowledgeBaseError,
     default_data_dir,
     knowledge_base,
     load_knowledge_base,
-)
-from glutemed.knowledge.models import (
-    SEGMENT_NAMES,
-    BodyPose,
-    FigureBook,
-    FigureView,
-    SegmentAngle,
 )
 from glutemed.knowledge.validate import check_knowledge_base
 from glutemed.reports.exercise_figures import (

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from glutemed.cli import render
 from glutemed.cli.common import console, fail, join, load_kb, lookup, print_json
-from glutemed.knowledge.models import Equipment, Exercise, Family, GaitFault, Stage
+from glutemed.knowledge.gait_fault_models import GaitFault
+from glutemed.knowledge.models import Equipment, Exercise, Family, Stage
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of a table.")]
 

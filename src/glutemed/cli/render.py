@@ -9,16 +9,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from glutemed.cli.common import join
+from glutemed.knowledge.gait_fault_models import GaitFault
 from glutemed.knowledge.loader import KnowledgeBase
-from glutemed.knowledge.models import (
-    ClinicalTest,
-    Dose,
-    Exercise,
-    GaitFault,
-    Muscle,
-    Reference,
-    Verification,
-)
+from glutemed.knowledge.models import ClinicalTest, Dose, Exercise, Muscle, Reference, Verification
 from glutemed.knowledge.validate import citations
 
 

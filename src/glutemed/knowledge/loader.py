@@ -12,13 +12,12 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from glutemed.knowledge.figure_models import ExerciseFigure, FigureBook
+from glutemed.knowledge.gait_fault_models import GaitFault
 from glutemed.knowledge.models import (
     ClinicalTest,
     Condition,
     Exercise,
-    ExerciseFigure,
-    FigureBook,
-    GaitFault,
     Muscle,
     RedFlag,
     Reference,

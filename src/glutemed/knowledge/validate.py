@@ -11,14 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from glutemed.knowledge.models import (
-    EQUIPMENT_PROP,
-    SOFT_TISSUE_STAGES,
-    Direction,
-    Family,
-    GaitFault,
-    Stage,
-)
+from glutemed.knowledge.figure_models import EQUIPMENT_PROP
+from glutemed.knowledge.gait_fault_models import Direction, GaitFault
+from glutemed.knowledge.models import SOFT_TISSUE_STAGES, Family, Stage
 
 if TYPE_CHECKING:
     from glutemed.knowledge.loader import KnowledgeBase

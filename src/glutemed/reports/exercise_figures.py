@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from glutemed.knowledge.figure_models import BodySide, ExerciseFigure, FigurePosition, FigureView
 from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
-from glutemed.knowledge.models import BodySide, ExerciseFigure, FigurePosition, FigureView
 from glutemed.reports.figure_geometry import (
     HEAD_RADIUS_CM,
     Point,

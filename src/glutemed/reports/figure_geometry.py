@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from glutemed.knowledge.models import BodyPose, FigureView, RestOn, SegmentAngle
+from glutemed.knowledge.figure_models import BodyPose, FigureView, RestOn, SegmentAngle
 
 Point = tuple[float, float]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from glutemed.knowledge.models import FigureProp, PropKind
+from glutemed.knowledge.figure_models import FigureProp, PropKind
 from glutemed.reports.figure_geometry import Point, Skeleton
 
 ToSvg = Callable[[Point], Point]
