@@ -8,11 +8,12 @@ metric. A fault the recording could not judge stays ``not-enough-data`` with its
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 SCHEMA = "glutemed.gait/v1"
+M = TypeVar("M", bound=BaseModel)
 
 Side = Literal["left", "right", "both"]
 VerdictName = Literal["within", "borderline", "flagged", "information", "not-enough-data"]
@@ -106,21 +107,35 @@ def describe_errors(exc: ValidationError, *, limit: int = 5) -> str:
     return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
 
 
+def require_schema(data: Any, source: str, *, schema: str, what: str, how: str) -> Mapping[str, Any]:
+    """``data`` as a mapping that names ``schema``; otherwise a ContractError naming ``source`` and how to make
+    the right file (shared by every contract reader)."""
+    if not isinstance(data, Mapping):
+        raise ContractError(f"{source}: not a glutemed {what} (expected a JSON object)")
+    found = data.get("schema")
+    if found != schema:
+        shown = repr(found)[:60] if isinstance(found, str) else "missing"
+        raise ContractError(f"{source}: not a glutemed {what} (schema {shown}, expected {schema!r}); {how}")
+    return data
+
+
+def validate_contract(model: type[M], data: Mapping[str, Any], source: str, schema: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ContractError(f"{source}: breaks the {schema} contract: {describe_errors(exc)}") from exc
+
+
 def read_gait_result(data: Any, source: str) -> GaitResult:
     """Validate a parsed gait result; a wrong shape is a :class:`ContractError` naming ``source``."""
-    if not isinstance(data, Mapping):
-        raise ContractError(f"{source}: not a glutemed gait result (expected a JSON object)")
-    found = data.get("schema")
-    if found != SCHEMA:
-        shown = repr(found)[:60] if isinstance(found, str) else "missing"
-        raise ContractError(
-            f"{source}: not a glutemed gait result (schema {shown}, expected {SCHEMA!r}); "
-            "make one with `glutemed analyze VIDEO --out DIR`"
-        )
-    try:
-        return GaitResult.model_validate(data)
-    except ValidationError as exc:
-        raise ContractError(f"{source}: breaks the {SCHEMA} contract: {describe_errors(exc)}") from exc
+    checked = require_schema(
+        data,
+        source,
+        schema=SCHEMA,
+        what="gait result",
+        how="make one with `glutemed analyze VIDEO --out DIR`",
+    )
+    return validate_contract(GaitResult, checked, source, SCHEMA)
 
 
 def baseline_values(result: GaitResult) -> dict[tuple[str, str], float]:

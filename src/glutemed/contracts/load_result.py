@@ -19,9 +19,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from glutemed.contracts.gait_result import ContractError, describe_errors
+from glutemed.contracts.gait_result import ContractError, require_schema, validate_contract
 
 SCHEMA = "glutemed.load/v1"
 
@@ -157,21 +157,12 @@ def read_load_result(data: Mapping[str, Any], source: str) -> LoadResult:
     The assessment maps ``result.judgement.max_session_pct_of_longest`` and
     ``result.judgement.max_weekly_increase_pct`` to its load evidence.
     """
-    if not isinstance(data, Mapping):
-        raise ContractError(f"{source}: not a glutemed load result (expected a JSON object)")
-    found = data.get("schema")
-    if found != SCHEMA:
-        shown = repr(found)[:60] if isinstance(found, str) else "missing"
-        raise ContractError(
-            f"{source}: not a glutemed load result (schema {shown}, expected {SCHEMA!r}); "
-            "make one with `glutemed load HISTORY --json`"
-        )
+    data = require_schema(
+        data, source, schema=SCHEMA, what="load result", how="make one with `glutemed load HISTORY --json`"
+    )
     if "judgement" not in data:
         raise ContractError(
             f"{source}: a load result without a judgement block, made by an older glutemed; "
             "run `glutemed load HISTORY --json` again"
         )
-    try:
-        return LoadResult.model_validate(data)
-    except ValidationError as exc:
-        raise ContractError(f"{source}: breaks the {SCHEMA} contract: {describe_errors(exc)}") from exc
+    return validate_contract(LoadResult, data, source, SCHEMA)
