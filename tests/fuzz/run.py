@@ -26,6 +26,8 @@ from pathlib import Path
 from tests.fuzz.engine import CORPUS, check, mutate, save_crash, structured
 from tests.fuzz.targets import TARGETS, Target
 
+from glutemed.batch.runner import peak_rss_mb
+
 
 def _child(target: Target, count: int, seed: int, scratch: Path) -> dict[str, object]:
     from hypothesis import HealthCheck, Phase, given, settings
@@ -69,7 +71,7 @@ def _child(target: Target, count: int, seed: int, scratch: Path) -> dict[str, ob
         "mutations": n_mutated,
         "hypothesis": generated[0],
         "failures": failures,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_rss_mb() * 1e3 / 1024,
     }
 
 

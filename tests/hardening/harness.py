@@ -3,7 +3,9 @@
 Each case runs the real command line (``glutemed.cli.app.main``, the entry point of the installed script) in
 its own Python process with ``RLIMIT_AS`` (address space, default 1 GiB) and optionally ``RLIMIT_FSIZE`` (the
 largest file the process may write: a full disk in miniature). The child reports its peak resident memory
-(``ru_maxrss``) on exit, so a test can assert it stayed under 1 GB.
+on exit, so a test can assert it stayed under 1 GB. The peak is the kernel's ``VmHWM`` of the child's own
+address space: ``ru_maxrss`` survives ``execve`` and so reports the *parent's* peak when the parent (a long
+pytest run past 1 GB) started the child with vfork.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from pathlib import Path
 GiB = 1024**3
 _CHILD = r"""
 import atexit, resource, sys
+def _hwm_kb():
+    with open("/proc/self/status") as f:
+        return int(next(ln.split()[1] for ln in f if ln.startswith("VmHWM:")))
 as_limit, fsize_limit = int(sys.argv[1]), int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 if fsize_limit > 0:
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_limit, fsize_limit))
 atexit.register(
-    lambda: sys.stderr.write(f"\nPEAK_RSS_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n")
+    lambda: sys.stderr.write(f"\nPEAK_RSS_KB={_hwm_kb()}\n")
 )
 sys.argv = ["glutemed", *sys.argv[3:]]
 from glutemed.cli.app import main
@@ -33,6 +38,9 @@ main()
 
 _BATCH = r"""
 import atexit, contextlib, io, json, os, resource, sys
+def _hwm_kb():
+    with open("/proc/self/status") as f:
+        return int(next(ln.split()[1] for ln in f if ln.startswith("VmHWM:")))
 as_limit = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 cases = json.loads(sys.stdin.read())
@@ -59,7 +67,7 @@ for name, (cwd, args) in cases.items():
             import traceback
             traceback.print_exc()
             code = -1
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _hwm_kb()
     results[name] = [code, out.getvalue(), err.getvalue(), peak / 1024]
 sys.__stdout__.write(json.dumps(results))
 """

@@ -79,10 +79,21 @@ def report_frames(key: str, frames: int) -> None:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process in MB since it started (Linux reports kB, macOS bytes; 0 where
-    the ``resource`` module is missing, on Windows)."""
+    """Peak resident memory of this process in MB since it started.
+
+    On Linux this is ``VmHWM`` of the process's own address space: ``ru_maxrss`` survives ``execve`` and so
+    reports the parent's peak for a process started by vfork from a large parent. Elsewhere ``ru_maxrss``
+    (macOS bytes, BSD kB); 0 where the ``resource`` module is missing (Windows).
+    """
     import sys
 
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1e3
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows

@@ -16,8 +16,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -34,6 +37,8 @@ UPLOAD_KINDS = ("video", "keypoints", "c3d", "activities")
 JOB_KINDS = ("analyze", "load", "assess")
 JOB_STATES = ("queued", "running", "done", "failed")
 PROGRAM_STATES = ("draft", "published")
+TRAINING_KINDS = ("session", "run")
+ACTIONS = ("progress", "hold", "regress")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -256,3 +261,76 @@ class ProgramRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None]
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TrainingLog(Base):
+    """One exercise session or one run the runner logged (the portal's logbook), with next-morning pain.
+
+    ``data`` holds the session-log contract's dict (``services/intake_schema.SessionIn``) for a session, or the
+    run log's dict for a run. ``client_key`` is made by the form when it is first shown: a form sent twice (a
+    phone that lost its connection and retried) or from two devices stores one row per key, never a copy.
+    """
+
+    __tablename__ = "training_logs"
+    __table_args__ = (
+        CheckConstraint(_in("kind", TRAINING_KINDS), name="kind"),
+        UniqueConstraint("runner_id", "client_key", name="uq_training_logs_runner_key"),
+        Index("ix_training_logs_runner_day", "runner_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[dt.date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]]
+    client_key: Mapped[str] = mapped_column(String(64))
+    morning_pain_0_10: Mapped[float | None] = mapped_column(Float)
+    morning_stiffness_0_10: Mapped[float | None] = mapped_column(Float)
+    morning_logged_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ProgressDecision(Base):
+    """The progression rules' decision for one exercise after one logged session, and a clinician's override."""
+
+    __tablename__ = "progress_decisions"
+    __table_args__ = (
+        CheckConstraint(_in("action", ACTIONS), name="action"),
+        CheckConstraint(
+            "override_action IS NULL OR " + _in("override_action", ACTIONS), name="override_action"
+        ),
+        Index("ix_progress_decisions_runner_created", "runner_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"))
+    training_log_id: Mapped[int] = mapped_column(
+        ForeignKey("training_logs.id", ondelete="CASCADE"), index=True
+    )
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="SET NULL"))
+    exercise_id: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    next_step: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # refs, next dose, pain trend behind it
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    override_action: Mapped[str | None] = mapped_column(String(16))
+    override_note: Mapped[str | None] = mapped_column(Text)
+    overridden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    overridden_at: Mapped[dt.datetime | None]
+
+
+class CalendarFeed(Base):
+    """A runner's private calendar feed: the URL carries a secret token, stored here only as its sha256."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None]
