@@ -1,0 +1,651 @@
+"""Progress monitoring for the clinician: a runner's series over time and the list of runners needing attention.
+
+Reading only: every function takes an open session and returns typed, frozen results; nothing is written.
+
+- Pain: each logged session or run's highest pain during (0-10) and the next-morning pain and stiffness, and
+  their means per week (weeks start on Monday).
+- Adherence: sessions done against sessions planned, per week from the day a program was published, the plan
+  being the published program's weekly calendar (``data["calendar"]``).
+- Dose: each exercise's dose after each decision (``dose_after`` in the decision's data), in the order decided.
+- Load: kilometres per week from the newest training-load report (``glutemed.load/v1``, read through its
+  contract), with the runs the load command judged a spike and the weeks it judged a caution.
+- Re-tests: every stored test result scored by the clinical scoring the assessment uses.
+- Gait: each metric of each assessment's gait result beside its smallest detectable difference (SDD, carried
+  by the analyzer); a change no larger than the SDD is "no real change".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from glutemed.contracts.gait_result import ContractError, FaultVerdictOut, read_gait_result
+from glutemed.contracts.gait_views import metric_label, one_row_per_metric
+from glutemed.contracts.load_result import LoadResult, read_load_result
+from glutemed.core.clinical_scoring import score_all
+from glutemed.core.pain_trend import MorningAnswer, PainTrend, pain_trend
+from glutemed.db import records
+from glutemed.db.models import Clinic, ProgramRecord, ProgressDecision, Runner, TrainingLog, User
+from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
+from glutemed.knowledge.rules import bundled_rules
+from glutemed.services.assessment import norm_equation
+from glutemed.services.intake_schema import IntakeIn, TestsIn
+
+# glutemed's own default, not from a source: adherence is low when fewer than two thirds of the sessions
+# planned in the last two full weeks were logged.
+ADHERENCE_LOW_BELOW = 2 / 3
+ADHERENCE_WEEKS = 2
+REGRESSION_DAYS = 7
+SPIKE_DAYS = 7  # the dashboard's rule (web/views.spike_this_week): a spike dated within the last 7 days
+NO_REAL_CHANGE = "no real change"
+
+
+# ------------------------------------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    day: dt.date
+    kind: str  # "session" or "run"
+    during: float | None  # the highest pain during, 0-10
+    morning_pain: float | None
+    morning_stiffness: float | None
+
+
+@dataclass(frozen=True)
+class PainWeek:
+    week_start: dt.date  # a Monday
+    mean_during: float | None
+    mean_morning_pain: float | None
+    mean_morning_stiffness: float | None
+
+
+@dataclass(frozen=True)
+class AdherenceWeek:
+    first_day: dt.date
+    last_day: dt.date  # inclusive; a week cut short by today or by the next program ends early
+    planned: int
+    done: int
+
+    @property
+    def fraction(self) -> float | None:
+        return self.done / self.planned if self.planned else None
+
+
+@dataclass(frozen=True)
+class DosePoint:
+    day: dt.date
+    action: str  # the effective action: the clinician's override, else the rule's
+    text: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class DoseSeries:
+    exercise_id: str
+    name: str
+    unit: str  # what ``value`` counts: "kg added", "reps" or "seconds held"
+    points: tuple[DosePoint, ...]
+
+
+@dataclass(frozen=True)
+class LoadWeek:
+    week_start: dt.date  # a Monday (ISO weeks, as the load command counts them)
+    distance_km: float
+    runs: int
+    spikes: int  # runs that week the load command judged a spike
+    caution: bool  # the load command's weekly caution
+
+
+@dataclass(frozen=True)
+class RetestPoint:
+    day: dt.date
+    value: float | None
+    positive: bool
+    interpretation: str
+
+
+@dataclass(frozen=True)
+class RetestSeries:
+    test_id: str
+    name: str
+    side: str | None
+    unit: str | None
+    refs: tuple[str, ...]
+    points: tuple[RetestPoint, ...]
+
+
+@dataclass(frozen=True)
+class GaitPoint:
+    day: dt.date
+    value: float
+    change: float | None  # from the first recording (the baseline); None for the baseline itself
+    judgement: str  # "baseline", "no real change", "better", "worse", "higher", "lower", "not judged"
+
+
+@dataclass(frozen=True)
+class GaitSeries:
+    metric: str
+    label: str
+    side: str
+    unit: str
+    sdd: float | None
+    ref: str
+    points: tuple[GaitPoint, ...]
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    id: int
+    day: dt.date
+    exercise_id: str
+    exercise: str
+    action: str
+    reason: str
+    next_step: str
+    override_action: str | None
+    override_note: str | None
+    overridden_by: str | None
+    overridden_at: dt.datetime | None
+
+    @property
+    def effective_action(self) -> str:
+        return self.override_action or self.action
+
+
+@dataclass(frozen=True)
+class RunnerProgress:
+    runner_id: int
+    runner_name: str
+    pain: tuple[PainPoint, ...]
+    pain_weeks: tuple[PainWeek, ...]
+    pain_limit: float
+    pain_limit_refs: tuple[str, ...]
+    adherence: tuple[AdherenceWeek, ...]
+    doses: tuple[DoseSeries, ...]
+    load_weeks: tuple[LoadWeek, ...]
+    retests: tuple[RetestSeries, ...]
+    retest_note: str
+    gait: tuple[GaitSeries, ...]
+    decisions: tuple[DecisionRow, ...]
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    runner_id: int
+    runner_name: str
+    clinic: str
+    reasons: tuple[str, ...]
+
+
+# ------------------------------------------------------------------------------------------------ pain
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def pain_during(log: TrainingLog) -> float | None:
+    """The highest pain during a logged session (over every set) or run."""
+    data = log.data or {}
+    values = [_number(data.get("pain_during_0_10"))]
+    for exercise in data.get("exercises") or []:
+        values += [_number(s.get("pain_during_0_10")) for s in exercise.get("sets") or []]
+    found = [v for v in values if v is not None]
+    return max(found) if found else None
+
+
+def morning_pain(log: TrainingLog) -> float | None:
+    """Next-morning pain: the log's own column, else the highest per-exercise answer in the session data."""
+    if log.morning_pain_0_10 is not None:
+        return float(log.morning_pain_0_10)
+    data = log.data or {}
+    found = [
+        v
+        for v in (_number(e.get("pain_next_morning_0_10")) for e in data.get("exercises") or [])
+        if v is not None
+    ]
+    return max(found) if found else None
+
+
+def _logs(s: Session, runner_id: int) -> list[TrainingLog]:
+    rows = s.scalars(
+        select(TrainingLog)
+        .where(TrainingLog.runner_id == runner_id)
+        .order_by(TrainingLog.day, TrainingLog.created_at, TrainingLog.id)
+    )
+    return list(rows)
+
+
+def pain_series(logs: Iterable[TrainingLog]) -> tuple[PainPoint, ...]:
+    return tuple(
+        PainPoint(
+            day=log.day,
+            kind=log.kind,
+            during=pain_during(log),
+            morning_pain=morning_pain(log),
+            morning_stiffness=(
+                float(log.morning_stiffness_0_10) if log.morning_stiffness_0_10 is not None else None
+            ),
+        )
+        for log in logs
+    )
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return sum(found) / len(found) if found else None
+
+
+def pain_weeks(points: Sequence[PainPoint]) -> tuple[PainWeek, ...]:
+    weeks: dict[dt.date, list[PainPoint]] = defaultdict(list)
+    for p in points:
+        weeks[week_start(p.day)].append(p)
+    return tuple(
+        PainWeek(
+            week_start=start,
+            mean_during=_mean([p.during for p in items]),
+            mean_morning_pain=_mean([p.morning_pain for p in items]),
+            mean_morning_stiffness=_mean([p.morning_stiffness for p in items]),
+        )
+        for start, items in sorted(weeks.items())
+    )
+
+
+# ------------------------------------------------------------------------------------------------ adherence
+
+
+def session_days(program_data: dict[str, Any]) -> set[int]:
+    """Weekdays (0 = Monday) on which the program's weekly calendar plans an exercise session."""
+    days = set()
+    for number, entry in enumerate(program_data.get("calendar") or []):
+        if any(_is_session(item) for item in entry.get("do") or []):
+            days.add(number)
+    return days
+
+
+def _is_session(item: str) -> bool:
+    text = item.strip().lower()
+    return text != "rest" and not text.startswith("if running today")
+
+
+def _published(s: Session, runner_id: int) -> list[ProgramRecord]:
+    rows = records.list_programs(s, runner_id, published_only=True)
+    return sorted((p for p in rows if p.published_at is not None), key=lambda p: (p.published_at, p.id))
+
+
+def adherence_weeks(
+    programs: Sequence[ProgramRecord], session_log_days: Iterable[dt.date], today: dt.date
+) -> tuple[AdherenceWeek, ...]:
+    """Seven-day weeks from each program's publication up to the next publication or ``today``.
+
+    Planned: the days in the week on which the program's calendar has a session. Done: the days in the week
+    with a logged session (two logs on one day count once), at most the planned number.
+    """
+    done_days = set(session_log_days)
+    out: list[AdherenceWeek] = []
+    for i, program in enumerate(programs):
+        assert program.published_at is not None
+        start = program.published_at.date()
+        end = today
+        if i + 1 < len(programs) and programs[i + 1].published_at is not None:
+            end = min(end, programs[i + 1].published_at.date() - dt.timedelta(days=1))  # type: ignore[union-attr]
+        weekdays = session_days(program.data)
+        first = start
+        while first <= end:
+            last = min(first + dt.timedelta(days=6), end)
+            days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+            planned = sum(1 for d in days if d.weekday() in weekdays)
+            done = sum(1 for d in days if d in done_days)
+            out.append(AdherenceWeek(first, last, planned, min(done, planned)))
+            first += dt.timedelta(days=7)
+    return tuple(out)
+
+
+def recent_adherence(weeks: Sequence[AdherenceWeek], today: dt.date) -> tuple[int, int]:
+    """(done, planned) over the last ``ADHERENCE_WEEKS`` full seven-day weeks before ``today``."""
+    full = [w for w in weeks if (w.last_day - w.first_day).days == 6 and w.last_day < today]
+    recent = full[-ADHERENCE_WEEKS:]
+    return sum(w.done for w in recent), sum(w.planned for w in recent)
+
+
+# ------------------------------------------------------------------------------------------------ decisions, dose
+
+
+def _exercise_name(kb: KnowledgeBase, exercise_id: str) -> str:
+    exercise = kb.exercises.get(exercise_id)
+    return exercise.name if exercise is not None else exercise_id.replace("-", " ")
+
+
+def _decisions(s: Session, runner_id: int, kb: KnowledgeBase) -> list[tuple[ProgressDecision, DecisionRow]]:
+    rows = s.execute(
+        select(ProgressDecision, TrainingLog.day, User.display_name)
+        .join(TrainingLog, TrainingLog.id == ProgressDecision.training_log_id)
+        .outerjoin(User, User.id == ProgressDecision.overridden_by)
+        .where(ProgressDecision.runner_id == runner_id)
+        .order_by(TrainingLog.day, ProgressDecision.created_at, ProgressDecision.id)
+    ).all()
+    return [
+        (
+            d,
+            DecisionRow(
+                id=d.id,
+                day=day,
+                exercise_id=d.exercise_id,
+                exercise=_exercise_name(kb, d.exercise_id),
+                action=d.action,
+                reason=d.reason,
+                next_step=d.next_step,
+                override_action=d.override_action,
+                override_note=d.override_note,
+                overridden_by=by,
+                overridden_at=d.overridden_at,
+            ),
+        )
+        for d, day, by in rows
+    ]
+
+
+DOSE_UNITS = (("load_kg", "kg added"), ("reps", "reps"), ("hold_s", "seconds held"))
+
+
+def _dose_fields(dose: Any) -> tuple[str, dict[str, float]]:
+    """A stored dose (a dict of the dose's numbers, or its text) as its words and its numbers."""
+    if isinstance(dose, str):
+        return dose, {}
+    if not isinstance(dose, dict):
+        return "", {}
+    numbers: dict[str, float] = {}
+    for key, _unit in DOSE_UNITS:
+        for name in (key, f"{key}_max", f"{key}_high", f"{key}_range"):
+            value = dose.get(name)
+            if isinstance(value, list | tuple) and value:
+                value = value[-1]
+            number = _number(value)
+            if number is not None:
+                numbers[key] = number
+                break
+    text = dose.get("text")
+    return (text if isinstance(text, str) else ""), numbers
+
+
+def dose_series(decisions: Sequence[tuple[ProgressDecision, DecisionRow]]) -> tuple[DoseSeries, ...]:
+    """Each exercise's dose after each decision. The plotted number is the added load when any dose of the
+    exercise carries load, else the reps, else the hold time (the number the ladder moves)."""
+    by_exercise: dict[str, list[tuple[DecisionRow, str, dict[str, float]]]] = defaultdict(list)
+    for decision, row in decisions:
+        text, numbers = _dose_fields((decision.data or {}).get("dose_after"))
+        if text or numbers:
+            by_exercise[row.exercise_id].append((row, text, numbers))
+    out = []
+    for exercise_id, items in by_exercise.items():
+        key, unit = next(
+            ((k, u) for k, u in DOSE_UNITS if any(n.get(k, 0) > 0 for _, _, n in items)),
+            DOSE_UNITS[1],
+        )
+        points = tuple(
+            DosePoint(row.day, row.effective_action, text or row.next_step, numbers.get(key))
+            for row, text, numbers in items
+        )
+        out.append(DoseSeries(exercise_id, items[0][0].exercise, unit, points))
+    return tuple(sorted(out, key=lambda d: d.name))
+
+
+# ------------------------------------------------------------------------------------------------ load
+
+
+def _load_result(s: Session, runner_id: int) -> LoadResult | None:
+    report = records.latest_load_report(s, runner_id)
+    if report is None:
+        return None
+    try:
+        return read_load_result(report.data, f"load report of {report.created_at:%Y-%m-%d}")
+    except ContractError:
+        return None
+
+
+def load_weeks(result: LoadResult | None) -> tuple[LoadWeek, ...]:
+    """Kilometres and runs per ISO week (from the first to the last week with a run, empty weeks included),
+    with the load command's spikes and cautions."""
+    if result is None or not result.runs:
+        return ()
+    km: dict[dt.date, float] = defaultdict(float)
+    runs: dict[dt.date, int] = defaultdict(int)
+    for run in result.runs:
+        start = week_start(run.start_utc.date())
+        km[start] += run.distance_m / 1000
+        runs[start] += 1
+    spikes: dict[dt.date, int] = defaultdict(int)
+    for spike in result.judgement.session_spikes:
+        spikes[week_start(spike.date)] += 1
+    cautions = {week_start(c.week_start) for c in result.judgement.weekly_cautions}
+    first, last = min(km), max(km)
+    out = []
+    while first <= last:
+        out.append(
+            LoadWeek(first, km.get(first, 0.0), runs.get(first, 0), spikes.get(first, 0), first in cautions)
+        )
+        first += dt.timedelta(days=7)
+    return tuple(out)
+
+
+def spike_this_week(result: LoadResult | None, today: dt.date) -> list[dt.date]:
+    """The days of spikes within the last ``SPIKE_DAYS`` days (the dashboard's rule)."""
+    if result is None:
+        return []
+    since = today - dt.timedelta(days=SPIKE_DAYS)
+    return [spike.date for spike in result.judgement.session_spikes if spike.date >= since]
+
+
+# ------------------------------------------------------------------------------------------------ re-tests
+
+
+def _intake(s: Session, runner_id: int) -> IntakeIn | None:
+    row = records.latest_intake(s, runner_id)
+    if row is None:
+        return None
+    try:
+        return IntakeIn.model_validate(row.data)
+    except ValidationError:
+        return None
+
+
+def retest_series(s: Session, runner_id: int, kb: KnowledgeBase) -> tuple[tuple[RetestSeries, ...], str]:
+    """Every stored test result scored as the assessment scores it (age, sex and mass from the newest intake)."""
+    intake = _intake(s, runner_id)
+    rows = records.list_test_results(s, runner_id)
+    if not rows:
+        return (), ""
+    if intake is None:
+        return (), "The re-tests are scored against age, sex and body mass: enter an intake first."
+    person = intake.to_core().runner
+    grouped: dict[tuple[str, str | None], list[tuple[dt.date, Any]]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: (r.created_at, r.id)):
+        try:
+            tests = TestsIn.model_validate(row.data).to_core()
+        except ValidationError:
+            continue
+        for score in score_all(
+            tests,
+            age_years=person.age_years,
+            male=person.male,
+            mass_kg=person.mass_kg,
+            thresholds=bundled_rules().thresholds(),
+            norm=norm_equation(kb),
+        ):
+            grouped[(score.test_id, score.side)].append((row.created_at.date(), score))
+    out = []
+    for (test_id, side), items in grouped.items():
+        test = kb.clinical_tests.get(test_id)
+        last = items[-1][1]
+        out.append(
+            RetestSeries(
+                test_id=test_id,
+                name=test.name if test else test_id.replace("-", " "),
+                side=side,
+                unit=last.unit,
+                refs=last.refs,
+                points=tuple(RetestPoint(day, sc.value, sc.positive, sc.interpretation) for day, sc in items),
+            )
+        )
+    return tuple(sorted(out, key=lambda r: (r.name, r.side or ""))), ""
+
+
+# ------------------------------------------------------------------------------------------------ gait
+
+
+def judge_change(verdict: FaultVerdictOut, change: float, *, two_way: bool) -> str:
+    """A change from the baseline in words: within the SDD it is no real change, never an improvement.
+
+    ``two_way``: the metric is judged in both directions (too much and too little), so a change beyond the SDD
+    is only said to be higher or lower."""
+    if verdict.sdd is None:
+        return "not judged"
+    if abs(change) <= verdict.sdd:
+        return NO_REAL_CHANGE
+    if two_way:
+        return "higher" if change > 0 else "lower"
+    worse = change > 0 if verdict.direction == "above" else change < 0
+    return "worse" if worse else "better"
+
+
+def gait_series(s: Session, runner_id: int, kb: KnowledgeBase) -> tuple[GaitSeries, ...]:
+    """Each metric and leg across the runner's assessments, oldest first, judged against the first."""
+    seen: dict[tuple[str, str], list[tuple[dt.date, FaultVerdictOut]]] = defaultdict(list)
+    two_way: set[str] = set()
+    for row in sorted(records.list_assessments(s, runner_id), key=lambda a: (a.created_at, a.id)):
+        if not row.gait_result:
+            continue
+        try:
+            result = read_gait_result(row.gait_result, f"assessment of {row.created_at:%Y-%m-%d}")
+        except ContractError:
+            continue
+        directions: dict[str, set[str]] = defaultdict(set)
+        for f in result.faults:
+            directions[f.metric].add(f.direction)
+        two_way |= {m for m, d in directions.items() if len(d) > 1}
+        for verdict in one_row_per_metric(list(result.faults)):
+            if verdict.value is not None and verdict.verdict != "not-enough-data":
+                seen[(verdict.metric, verdict.side)].append((row.created_at.date(), verdict))
+    out = []
+    for (metric, side), items in seen.items():
+        base = items[0][1].value
+        assert base is not None
+        points = [GaitPoint(items[0][0], base, None, "baseline")]
+        for day, verdict in items[1:]:
+            assert verdict.value is not None
+            change = verdict.value - base
+            points.append(
+                GaitPoint(
+                    day, verdict.value, change, judge_change(verdict, change, two_way=metric in two_way)
+                )
+            )
+        last = items[-1][1]
+        out.append(
+            GaitSeries(metric, metric_label(last, kb), side, last.unit, last.sdd, last.ref, tuple(points))
+        )
+    return tuple(sorted(out, key=lambda g: (g.label, g.side)))
+
+
+# ------------------------------------------------------------------------------------------------ together
+
+
+def runner_progress(s: Session, runner: Runner, today: dt.date) -> RunnerProgress:
+    kb = knowledge_base()
+    rules = bundled_rules().progression_rules()
+    logs = _logs(s, runner.id)
+    pain = pain_series(logs)
+    decisions = _decisions(s, runner.id, kb)
+    retests, retest_note = retest_series(s, runner.id, kb)
+    return RunnerProgress(
+        runner_id=runner.id,
+        runner_name=runner.name,
+        pain=pain,
+        pain_weeks=pain_weeks(pain),
+        pain_limit=rules.regress_above_pain_0_10,
+        pain_limit_refs=rules.pain_refs,
+        adherence=adherence_weeks(
+            _published(s, runner.id), (log.day for log in logs if log.kind == "session"), today
+        ),
+        doses=dose_series(decisions),
+        load_weeks=load_weeks(_load_result(s, runner.id)),
+        retests=retests,
+        retest_note=retest_note,
+        gait=gait_series(s, runner.id, kb),
+        decisions=tuple(row for _, row in decisions),
+    )
+
+
+def _red_flag_names(s: Session, runner_id: int, kb: KnowledgeBase) -> list[str]:
+    intake = _intake(s, runner_id)
+    if intake is None:
+        return []
+    present = intake.to_core().red_flags.present
+    return [kb.red_flags[f].name if f in kb.red_flags else f.replace("-", " ") for f in present]
+
+
+def attention_reasons(s: Session, runner: Runner, today: dt.date) -> tuple[str, ...]:
+    """Why a clinician should look at this runner now, in plain words (empty when nothing calls for it)."""
+    kb = knowledge_base()
+    reasons: list[str] = []
+    logs = _logs(s, runner.id)
+    reasons += pain_trend_reasons(logs)
+    weeks = adherence_weeks(_published(s, runner.id), (g.day for g in logs if g.kind == "session"), today)
+    done, planned = recent_adherence(weeks, today)
+    if planned and done / planned < ADHERENCE_LOW_BELOW:
+        reasons.append(
+            f"Adherence low: {done} of {planned} planned sessions logged in the last {ADHERENCE_WEEKS} full "
+            f"weeks (below {ADHERENCE_LOW_BELOW:.0%}, glutemed's own threshold)."
+        )
+    since = today - dt.timedelta(days=REGRESSION_DAYS)
+    for _, row in _decisions(s, runner.id, kb):
+        if row.effective_action == "regress" and row.day >= since:
+            reasons.append(f"Regression on {row.day:%d %b}: {row.exercise} ({row.reason}).")
+    spikes = spike_this_week(_load_result(s, runner.id), today)
+    if spikes:
+        days = ", ".join(f"{d:%d %b}" for d in sorted(spikes))
+        reasons.append(f"Load spike this week: a run longer than the recent longest on {days}.")
+    flags = _red_flag_names(s, runner.id, kb)
+    if flags:
+        reasons.append(f"Red flag in the latest intake: {'; '.join(flags)}.")
+    return tuple(reasons)
+
+
+def morning_trend(logs: Sequence[TrainingLog]) -> PainTrend:
+    """The progression rules' week-on-week trend of next-morning pain and stiffness over these logs."""
+    answers = [
+        MorningAnswer(log.day, morning_pain(log), _number(log.morning_stiffness_0_10))
+        for log in logs
+        if morning_pain(log) is not None or log.morning_stiffness_0_10 is not None
+    ]
+    return pain_trend(answers, bundled_rules().pain_trend_rules())
+
+
+def pain_trend_reasons(logs: Sequence[TrainingLog]) -> list[str]:
+    """Next-morning pain rising week on week, as the progression rules judge it (core/pain_trend)."""
+    trend = morning_trend(logs)
+    return [f"Next-morning pain rising: {trend.text}."] if trend.rising else []
+
+
+def attention_list(s: Session, clinic_id: int | None, today: dt.date) -> list[AttentionItem]:
+    """Runners of a clinic (every clinic when ``clinic_id`` is None) who need attention, with the reasons."""
+    query = select(Runner, Clinic.name).join(Clinic, Clinic.id == Runner.clinic_id).order_by(Runner.name)
+    if clinic_id is not None:
+        query = query.where(Runner.clinic_id == clinic_id)
+    out = []
+    for runner, clinic in s.execute(query).all():
+        reasons = attention_reasons(s, runner, today)
+        if reasons:
+            out.append(AttentionItem(runner.id, runner.name, clinic, reasons))
+    return out
