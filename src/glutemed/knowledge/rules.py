@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from glutemed.core.clinical_scoring import ScoringThresholds
 from glutemed.core.findings import GAIT_FAULTS, SIGNS, FindingRule, SignParams
+from glutemed.core.pain_trend import TrendRules
 from glutemed.core.programming import AvoidRule, CueConflict, CueRule, ProgrammingRules
 from glutemed.core.progression import LadderStep, ProgressionRules
 from glutemed.knowledge.models import EvidenceStrength, Id, LoadTag, RefKey, Text, Verification
@@ -182,10 +183,23 @@ class PhaseExit(_Strict):
     refs: list[RefKey] = Field(min_length=1)
 
 
+class PainTrendRule(_Strict):
+    """Week-on-week next-morning pain rule; ``note`` must say which parts are the paper's and which ours."""
+
+    margin_0_10: float = Field(ge=0, le=5)
+    min_days_per_week: int = Field(ge=1, le=7)
+    regress_after_rising_weeks: int = Field(ge=2, le=8)
+    include_stiffness: bool
+    refs: list[RefKey] = Field(min_length=1)
+    verification: Verification
+    note: Text
+
+
 class ProgressionFile(_Strict):
     progress_max_pain_0_10: CitedNumber
     regress_above_pain_0_10: CitedNumber
     load_increase_pct: RangeRule
+    weekly_pain_trend: PainTrendRule
     ladders: list[LadderModel] = []
     phase_exit: list[PhaseExit] = []
 
@@ -281,6 +295,16 @@ class Rules(_Strict):
                 for lad in p.ladders
             },
             ladder_refs={lad.exercise: tuple(lad.refs) for lad in p.ladders},
+        )
+
+    def pain_trend_rules(self) -> TrendRules:
+        t = self.progression.weekly_pain_trend
+        return TrendRules(
+            margin_0_10=t.margin_0_10,
+            min_days_per_week=t.min_days_per_week,
+            regress_after_rising_weeks=t.regress_after_rising_weeks,
+            include_stiffness=t.include_stiffness,
+            refs=tuple(t.refs),
         )
 
 
