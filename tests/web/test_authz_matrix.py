@@ -58,6 +58,8 @@ READS = {
     "/api/v1/assessments/{assessment_id}": "assessment",
     "/api/v1/programs/{program_id}": "program",
     "/api/v1/load-reports/{report_id}": "load",
+    "/runners/{runner_id}/feed": "runner",
+    "/api/v1/runners/{runner_id}/feed": "runner",
 }
 LISTS = {
     "/dashboard": "staff",
@@ -68,7 +70,10 @@ LISTS = {
     "/api/v1/me": "signed-in",
     "/account/password": "signed-in",
 }
+READS |= {"/runners/{runner_id}/progress": "runner", "/api/v1/runners/{runner_id}/progress": "runner"}
+LISTS |= {"/attention": "staff", "/api/v1/attention": "staff"}  # scoping: tests/web/test_monitoring_web.py
 PUBLIC_GET = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/", "/sign-in", "/invite/{token}"}
+PUBLIC_GET |= {"/feeds/{token}.ics"}  # the secret token is the key (test_feeds; a guessed one below)
 WRITES = {
     "/runners/{runner_id}/invitations": "runner",
     "/runners/{runner_id}/intake": "runner",
@@ -86,6 +91,13 @@ WRITES = {
     "/admin/users/{user_id}/active": "admin",
     "/runners/new": "staff",
     "/api/v1/runners": "staff-json",
+    "/runners/{runner_id}/feed": "runner-self",
+    "/runners/{runner_id}/feed/revoke": "runner-self",
+    "/api/v1/runners/{runner_id}/feed": "runner-self",
+}
+WRITES |= {  # overrides by the wrong clinic, a runner, anonymous: tests/web/test_monitoring_web.py
+    "/decisions/{decision_id}/override": "decision",
+    "/api/v1/decisions/{decision_id}/override": "decision-json",
 }
 PUBLIC_POST = {"/sign-in", "/sign-out", "/account/password", "/invite/{token}"}  # tested in test_accounts
 
@@ -116,8 +128,13 @@ def read_targets(world: World) -> list[tuple[str, str, set[str], tuple[str, ...]
         staff = owners - {"runnerA"}
         published = owners if clinic == 1 else staff  # C's program is a draft: its runner would not see it
         urls = {
-            "runner": (["/runners/{}", "/api/v1/runners/{}"], runner, owners),
+            "runner": (
+                ["/runners/{}", "/api/v1/runners/{}", "/runners/{}/feed", "/api/v1/runners/{}/feed"],
+                runner,
+                owners,
+            ),
             "runner-staff": (["/runners/{}/intake", "/runners/{}/tests"], runner, staff),
+            "progress": (["/runners/{}/progress", "/api/v1/runners/{}/progress"], runner, owners),
             "job": (["/jobs/{}", "/jobs/{}/progress", "/api/v1/jobs/{}"], job, owners),
             "assessment": (
                 ["/assessments/{}", "/assessments/{}/assessment.json", "/api/v1/assessments/{}"],
@@ -210,6 +227,7 @@ def test_guessed_ids_read_nothing(world: World) -> None:
         f"/assessments/{i['assessmentA']}/files/secret_key",
         f"/load-reports/{i['loadA']}/files/report.html",
         f"/api/v1/assessments/{i['assessmentA'] + 100}",
+        "/feeds/" + "A" * 43 + ".ics",
     ]
     for role in ROLES:
         for url in urls:
@@ -280,6 +298,13 @@ def _write_requests(world: World) -> list[tuple[str, str, set[str], Callable[[An
             ("api retry", "", allowed, api("POST", f"/api/v1/jobs/{job}/retry", {})),
             ("publish", "", allowed, form(f"/programs/{program}/review", {"action": "publish"})),
             ("api publish", "", allowed, api("PATCH", f"/api/v1/programs/{program}", {"action": "publish"})),
+        ]
+        own = allowed | ({"runnerA"} if clinic == 1 else set())  # the runner manages their own feed
+        out += [
+            ("new feed", "", own, form(f"/runners/{runner}/feed", {})),
+            ("revoke feed", "", own, form(f"/runners/{runner}/feed/revoke", {})),
+            ("api new feed", "", own, api("POST", f"/api/v1/runners/{runner}/feed", {})),
+            ("api revoke feed", "", own, api("DELETE", f"/api/v1/runners/{runner}/feed", {})),
         ]
     staff = {"admin", "clin1", "clin2"}
     out += [

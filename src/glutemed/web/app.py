@@ -154,5 +154,12 @@ def create_app(settings: WebSettings | None = None, *, database: Database | None
     _install_session(app, signer, db)
     for module in (accounts_router, admin, runners, uploads, jobs, assessments, programs):
         app.include_router(module.router)
+    from glutemed.web.routers import feeds
+
+    app.include_router(feeds.router)  # the runner's private calendar feed
+    from glutemed.web.routers import monitoring
+
+    app.include_router(monitoring.router)  # progress charts, attention list, decision overrides
+    app.include_router(monitoring.api, prefix="/api/v1")
     app.include_router(api.router, prefix="/api/v1")
     return app
