@@ -227,5 +227,6 @@ def overrides_by_day(s: Session, runner_id: int) -> dict[dt.date, dict[str, str]
     )
     out: dict[dt.date, dict[str, str]] = {}
     for day, exercise_id, action in s.execute(query):
-        out.setdefault(day, {})[exercise_id] = action
+        if action is not None:
+            out.setdefault(day, {})[exercise_id] = action
     return out
