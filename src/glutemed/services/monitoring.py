@@ -17,7 +17,7 @@ Reading only: every function takes an open session and returns typed, frozen res
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -361,17 +361,17 @@ DOSE_UNITS = (("load_kg", "kg added"), ("reps", "reps"), ("hold_s", "seconds hel
 
 
 def _dose_fields(dose: Any) -> tuple[str, dict[str, float]]:
-    """A stored dose (a dict of the dose's numbers, or its text) as its words and its numbers."""
+    """A stored dose (``progress_log``'s dose dict, or its text) as its words and its numbers."""
     if isinstance(dose, str):
         return dose, {}
     if not isinstance(dose, dict):
         return "", {}
     numbers: dict[str, float] = {}
     for key, _unit in DOSE_UNITS:
-        for name in (key, f"{key}_max", f"{key}_high", f"{key}_range"):
+        for name in (key, f"{key}_range"):
             value = dose.get(name)
             if isinstance(value, list | tuple) and value:
-                value = value[-1]
+                value = value[0]  # the low end of a range is the target (progress_log.Dose)
             number = _number(value)
             if number is not None:
                 numbers[key] = number
@@ -476,15 +476,19 @@ def retest_series(s: Session, runner_id: int, kb: KnowledgeBase) -> tuple[tuple[
             tests = TestsIn.model_validate(row.data).to_core()
         except ValidationError:
             continue
-        for score in score_all(
+        scores = score_all(
             tests,
             age_years=person.age_years,
             male=person.male,
             mass_kg=person.mass_kg,
             thresholds=bundled_rules().thresholds(),
             norm=norm_equation(kb),
-        ):
-            grouped[(score.test_id, score.side)].append((row.created_at.date(), score))
+        )
+        per_test = Counter(score.test_id for score in scores)
+        for score in scores:
+            # a test scored once per result (a ratio of both sides) names the weaker side: one series still
+            side = score.side if per_test[score.test_id] > 1 else None
+            grouped[(score.test_id, side)].append((row.created_at.date(), score))
     out = []
     for (test_id, side), items in grouped.items():
         test = kb.clinical_tests.get(test_id)
@@ -623,11 +627,12 @@ def attention_reasons(s: Session, runner: Runner, today: dt.date) -> tuple[str, 
 
 
 def morning_trend(logs: Sequence[TrainingLog]) -> PainTrend:
-    """The progression rules' week-on-week trend of next-morning pain and stiffness over these logs."""
+    """The progression rules' week-on-week trend of next-morning pain and stiffness, over the exercise sessions
+    as ``services/progress_log`` reads them (the morning columns, else the highest per-exercise answer)."""
     answers = [
         MorningAnswer(log.day, morning_pain(log), _number(log.morning_stiffness_0_10))
         for log in logs
-        if morning_pain(log) is not None or log.morning_stiffness_0_10 is not None
+        if log.kind == "session"
     ]
     return pain_trend(answers, bundled_rules().pain_trend_rules())
 
