@@ -61,6 +61,13 @@ test: lint typecheck contracts unit
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# The camera validation study (validation/README.md): 200 random virtual phone cameras film the two mocap
+# runners, `glutemed batch` analyses the recordings, the errors against the 3-D truth go into
+# docs/validation.md. A quicker run: `$(BIN)/python -m validation.camera_study --cameras 20`.
+.PHONY: validation
+validation: $(STAMP)
+	nice -n 10 $(BIN)/python -m validation.camera_study --write-doc
+
 # FUZZ_COUNT generated inputs per reader (half byte-mutated seeds, half Hypothesis format-aware documents), each
 # reader in its own process under a 1 GiB address-space cap; crashing inputs land in tests/fuzz/corpus/ (replayed
 # by `make test`).
