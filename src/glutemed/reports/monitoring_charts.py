@@ -9,11 +9,12 @@ The inputs are plain sequences, so this module knows nothing of the database or 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter
+from matplotlib.dates import DateFormatter, DayLocator
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
@@ -62,8 +63,17 @@ def _figure(width_in: float = 7.5, height_in: float = 3.0) -> tuple[Figure, Axes
     return fig, ax
 
 
-def _dates(ax: Axes) -> None:
+def _dates(ax: Axes, days: Sequence[dt.date]) -> None:
+    """Whole days on the x axis (at most about eight labels), half a day of room either side."""
+    first, last = min(days), max(days)
+    step = max(1, math.ceil(((last - first).days + 1) / 8))
+    ax.xaxis.set_major_locator(DayLocator(interval=step))  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    half = dt.timedelta(hours=12)
+    ax.set_xlim(
+        dt.datetime.combine(first, dt.time()) - half,  # type: ignore[arg-type]
+        dt.datetime.combine(last, dt.time()) + half,  # type: ignore[arg-type]
+    )
     for label in ax.get_xticklabels():
         label.set_fontsize(8)
 
@@ -118,7 +128,7 @@ def pain_chart(
     ax.set_xlabel("day of the session or run")
     ax.set_title("Pain during exercise and the next morning", fontsize=10, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    _dates(ax)
+    _dates(ax, days)
     parts = []
     for label, values, _, _ in series:
         found = [(v, d) for d, v in zip(days, values, strict=True) if v is not None]
@@ -172,7 +182,7 @@ def dose_chart(lines: Sequence[DoseLine], *, name: str) -> Chart | None:
         ax.set_ylabel(line.unit, fontsize=8)
         ax.set_title(line.name, fontsize=9, loc="left")
         alt.append(f"{line.name}: {_fmt(ys[0])} to {_fmt(ys[-1])} {line.unit}")
-        _dates(ax)
+        _dates(ax, [d for one in shown for d in one.days])
     axes[-1].set_xlabel("day of the decision")
     fig.suptitle("Dose of each exercise after each decision", fontsize=10, x=0.02, ha="left")
     fig.tight_layout()
