@@ -6,10 +6,14 @@ import datetime as dt
 import itertools
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from glutemed.cli.assess import register
 from glutemed.knowledge.loader import knowledge_base
 from glutemed.knowledge.rules import bundled_rules
 from glutemed.services.assessment import assess
@@ -271,3 +275,34 @@ def test_bad_input_is_refused_with_a_clear_message() -> None:
         current_doses({"phases": "none"}, [])
     with pytest.raises(ValueError, match="morning_pain_0_10 must be between 0 and 10"):
         evaluate(program, [LoggedDay(MON, logged(MON, {"clamshell": sets(5)}).session, morning_pain_0_10=11)])
+
+
+def test_glutemed_progress_uses_the_weekly_trend_for_a_logbook_of_several_sessions(tmp_path: Path) -> None:
+    """The CLI: one session alone progresses; the same session after a week of lower morning pain is held."""
+    app = typer.Typer()
+    register(app)
+
+    def session(day: dt.date, morning: float) -> dict[str, Any]:
+        sets = [{"reps": 15, "support": "rail", "pain_during_0_10": 1} for _ in range(3)]
+        entry = {"exercise": SLRDL, "sets": sets, "pain_next_morning_0_10": morning, "baseline_pain_0_10": 3}
+        return {"date": day.isoformat(), "exercises": [entry]}
+
+    book = tmp_path / "book.json"
+    book.write_text(json.dumps({"sessions": [session(MON + dt.timedelta(days=9), 2.5)]}), encoding="utf-8")
+    alone = CliRunner().invoke(app, ["progress", str(book), "--json"])
+    assert alone.exit_code == 0, alone.output
+    assert json.loads(alone.stdout)["decisions"][0]["action"] == "progress"
+    assert "pain_trend" not in json.loads(alone.stdout)
+    days = [(0, 1), (2, 1), (7, 2), (9, 2.5)]
+    book.write_text(
+        json.dumps({"sessions": [session(MON + dt.timedelta(days=d), m) for d, m in days]}), encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["progress", str(book), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["pain_trend"]["status"] == "rising"
+    assert data["pain_trend"]["weeks"][1]["pain_mean"] == 2.25
+    assert data["decisions"][0]["action"] == "hold"
+    text = CliRunner().invoke(app, ["progress", str(book)])
+    assert text.exit_code == 0
+    assert "HOLD" in text.output

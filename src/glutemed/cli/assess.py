@@ -479,11 +479,31 @@ def progress_command(
         program = make_program(result, kb, rules)
         scores = result.scores
     decisions, prompts = progress(book.sessions[-1].to_core(), kb, rules, program, scores)
+    trend: dict[str, Any] | None = None
+    latest_last = book.sessions[-1].date == max(s.date for s in book.sessions)
+    if len(book.sessions) > 1 and latest_last:  # several sessions: the weekly next-morning pain trend caps
+        from dataclasses import replace
+
+        from glutemed.services.progress_log import LoggedDay, evaluate, trend_to_json
+
+        days = [LoggedDay(dt.date.fromisoformat(s.date), s) for s in book.sessions]
+        plan = program_to_json(program, kb, rules) if program is not None else {"phases": []}
+        try:
+            e = evaluate(plan, days)
+        except ValueError as exc:
+            fail(f"{logbook}: {exc}")
+        decisions = [
+            replace(d, action=x.action, reason=x.reason, next_step=x.next_step, refs=x.refs)
+            for d, x in zip(decisions, e.decisions, strict=True)
+        ]
+        prompts = [e.phase_text] if program is not None else []
+        trend = trend_to_json(e.pain_trend)
     if json_out:
-        print_json(
-            {"date": book.sessions[-1].date, "decisions": [d.__dict__ for d in decisions], "phase": prompts}
-        )
+        out = {"date": book.sessions[-1].date, "decisions": [d.__dict__ for d in decisions], "phase": prompts}
+        print_json({**out, "pain_trend": trend} if trend else out)
         return
+    if trend:
+        console.print(escape(trend["text"]))
     for d in decisions:
         console.print(
             f"[bold]{escape(d.exercise_id)}[/]: {d.action.upper()} — {escape(d.reason)}. Next: {escape(d.next_step)}"
