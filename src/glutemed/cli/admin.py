@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -149,13 +150,25 @@ def worker_command(
             "--processes", min=0, help="Worker processes to run and keep running (0: one per CPU core)."
         ),
     ] = 1,
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-scheduler",
+            envvar="GLUTEMED_DASK_SCHEDULER",
+            help="Send pose estimation to this Dask scheduler (tcp://HOST:8786), or 'local' for a "
+            "LocalCluster of one worker process per core; its workers must see the data folder.",
+        ),
+    ] = None,
 ) -> None:
     """Run the clinic's queued jobs (analysis, training load, assessment), one per CPU core.
 
     SIGTERM or Ctrl-C lets the current job finish, then exits; a worker killed outright loses no job: its
     lease expires and another worker takes the job. With --processes, a worker process that dies is started
-    again (unless --once).
+    again (unless --once). With --dask-scheduler the jobs stay in the database as before and the pose
+    estimation of their videos runs on the Dask cluster.
     """
+    from glutemed.services.jobs import DASK_LOCAL, DaskUnavailableError, Worker
+
     count = processes or os.cpu_count() or 1
     if count > 1:
         database = _open(database_url, data_dir, pool_size=1)
@@ -166,17 +179,38 @@ def worker_command(
         forwarded = ["--lease-seconds", str(lease_seconds), "--poll-seconds", str(poll_seconds)]
         forwarded += ["--database-url", database_url] if database_url else []
         forwarded += ["--data-dir", str(data_dir)] if data_dir else []
-        raise typer.Exit(_supervise(count, [*forwarded, *(["--once"] if once else [])], once=once))
+        with contextlib.ExitStack() as stack:
+            if dask_scheduler == DASK_LOCAL:  # one LocalCluster shared by the worker processes
+                from glutemed.batch.runner import connect
+
+                client = stack.enter_context(connect(None, None))
+                dask_scheduler = str(client.scheduler_info()["address"])
+            forwarded += ["--dask-scheduler", dask_scheduler] if dask_scheduler else []
+            code = _supervise(count, [*forwarded, *(["--once"] if once else [])], once=once)
+        raise typer.Exit(code)
     from glutemed.db import FileStore
     from glutemed.db import data_dir as default_data_dir
-    from glutemed.services.jobs import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     database = _open(database_url, data_dir, pool_size=2)
+    worker: Worker | None = None
     try:
         _require_current(database)
         store = FileStore(default_data_dir(data_dir))
-        worker = Worker(database, store, lease=dt.timedelta(seconds=lease_seconds), poll_s=poll_seconds)
+        worker = Worker(
+            database,
+            store,
+            lease=dt.timedelta(seconds=lease_seconds),
+            poll_s=poll_seconds,
+            dask_scheduler=dask_scheduler,
+        )
+        try:
+            dask_client = worker.connect_dask()
+        except DaskUnavailableError as exc:
+            fail(str(exc))
+        if dask_client is not None:
+            address = dask_client.scheduler_info()["address"]
+            err_console.print(f"pose estimation goes to the Dask scheduler at {address}")
 
         def stop(signum: int, _frame: Any) -> None:
             err_console.print(f"signal {signum}: finishing the current job, then stopping")
@@ -188,6 +222,8 @@ def worker_command(
         count = worker.run(once=once)
         err_console.print(f"worker {worker.worker_id}: {count} job(s) run")
     finally:
+        if worker is not None:
+            worker.close()
         database.dispose()
 
 

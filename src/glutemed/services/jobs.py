@@ -17,6 +17,14 @@ Files go to ``jobs/<id>/<attempt>/`` in the file store, each written atomically 
 the rows (assessment, program, load report) and the job's ``done`` state are written in one transaction that
 holds only if this worker still holds the job. A job that raises is marked failed with the reason; a worker
 that dies leaves the job to another worker once the lease expires.
+
+With a Dask scheduler (``Worker(dask_scheduler="tcp://host:8786")``, or ``"local"`` for a LocalCluster of
+single-threaded worker processes started by the worker), the database stays the source of truth: the worker
+claims the job as before, sends the pose estimation of each uploaded video to the cluster (one task per video,
+run in parallel, each writing the keypoint cache into the job's ``gait/`` folder), keeps renewing the lease and
+storing the frames done while it waits, then runs the job's steps here, which read the keypoints from that
+cache, and writes the result through the same fence. A task that fails on the cluster (a bad video, a Dask
+worker that died) fails the job like any exception. The Dask workers must see the data folder at the same path.
 """
 
 from __future__ import annotations
@@ -31,10 +39,11 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -44,13 +53,24 @@ from glutemed.db.engine import Database
 from glutemed.db.queue import Claim, LeaseLostError
 from glutemed.db.storage import FileStore
 
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 1.0
+DASK_SCHEDULER_ENV = "GLUTEMED_DASK_SCHEDULER"
+DASK_LOCAL = "local"
+DASK_TOPIC = "glutemed-job-frames"
+DASK_POLL_S = 0.25
 
 
 class JobInputError(ValueError):
     """The job cannot run with what it was given; the message is shown to the clinician."""
+
+
+class DaskUnavailableError(RuntimeError):
+    """The Dask scheduler named for the worker cannot be reached."""
 
 
 def json_safe(value: Any) -> Any:
@@ -192,14 +212,59 @@ class Worker:
         lease: dt.timedelta = queue.DEFAULT_LEASE,
         poll_s: float = 1.0,
         kinds: tuple[str, ...] | None = None,
+        handlers: Mapping[str, Handler] | None = None,
+        dask_scheduler: str | None = None,
+        dask_workers: int | None = None,
     ) -> None:
+        """``handlers`` replace or add the handler of a job kind (the bundled ones run the services);
+        ``dask_scheduler`` (an address, or ``"local"`` for a LocalCluster of ``dask_workers`` processes,
+        default one per core) sends each job's pose estimation to a Dask cluster."""
         self.database = database
         self.store = store
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
         self.poll_s = poll_s
         self.kinds = kinds
+        self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.dask_scheduler = dask_scheduler or None
+        self.dask_workers = dask_workers
         self.stop_event = threading.Event()
+        self._dask: Client | None = None
+        self._dask_stack = ExitStack()
+
+    def connect_dask(self) -> Client | None:
+        """The Dask client (connected, or the LocalCluster started, on first use); None without a scheduler.
+
+        Raises :class:`DaskUnavailableError` when the scheduler cannot be reached."""
+        if self.dask_scheduler is None:
+            return None
+        if self._dask is None:
+            from distributed import Client, LocalCluster
+
+            address = self.dask_scheduler
+            try:
+                if address == DASK_LOCAL:  # single-threaded processes: pose estimation is CPU-bound Python
+                    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                        n_workers=self.dask_workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                    )
+                    self._dask_stack.callback(cluster.close)
+                    address = cluster.scheduler_address
+                # not a context manager: the client may be made in one thread and closed in another
+                client = Client(address, set_as_default=False)  # type: ignore[no-untyped-call]
+            except (OSError, TimeoutError) as exc:
+                self._dask_stack.close()
+                raise DaskUnavailableError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+            self._dask_stack.callback(client.close)
+            self._dask = client
+        return self._dask
+
+    def close(self) -> None:
+        """Disconnect from the Dask cluster (a LocalCluster this worker started is stopped)."""
+        self._dask = None
+        self._dask_stack.close()
 
     def run_once(self) -> int | None:
         """Claim one job and run it; the job's id, or None when nothing was waiting."""
@@ -243,9 +308,12 @@ class Worker:
             "job %s (%s) attempt %s: started by %s", held.job_id, held.kind, held.attempt, self.worker_id
         )
         try:
-            handler = _handlers().get(held.kind)
+            handler = {**_handlers(), **self.handlers}.get(held.kind)
             if handler is None:
                 raise JobInputError(f"this worker does not run {held.kind!r} jobs")
+            client = self.connect_dask()
+            if client is not None and held.kind == "analyze":
+                pose_on_dask(ctx, client)
             outcome = handler(ctx)
             ctx.report("saving")
             with self.database.write() as s:
@@ -282,8 +350,116 @@ def link_upload(ctx: JobContext, upload_id: int, index: int) -> tuple[Path, str 
         raise JobInputError(f"the stored file of upload {upload_id} ({name}) is missing")
     target = ctx.out_dir / "input" / _safe_name(name, index)
     target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)  # linked before (the Dask step links the videos first)
     try:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
     return target, view, kind
+
+
+def estimate_pose(video: str, cache_dir: str, pose_mode: str | None, key: str) -> int:
+    """On a Dask worker: the pose keypoints of one video into the keypoint cache in ``cache_dir`` (what the
+    analysis reads back), sending the frames done at most once a second as a ``glutemed-job-frames`` event.
+    Returns the number of frames."""
+    from glutemed.services.video import video_to_keypoints
+
+    sent = [0.0]
+
+    def progress(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - sent[0] >= PROGRESS_EVERY_S:
+            sent[0] = now
+            _send_frames(key, done, total)
+
+    series = video_to_keypoints(
+        Path(video), progress=progress, cache_dir=Path(cache_dir), pose_mode=pose_mode
+    )
+    frames = len(series.times_s)
+    _send_frames(key, frames, frames)
+    return frames
+
+
+def _send_frames(key: str, done: int, total: int | None) -> None:
+    from distributed import get_worker
+
+    try:
+        worker = get_worker()
+    except ValueError:  # run outside a Dask worker: nobody to tell
+        return
+    worker.log_event(DASK_TOPIC, {"key": key, "done": done, "total": total})
+
+
+class _DaskFrames:
+    """Frames done per video of one job, from the Dask workers' events (which arrive on the client's thread)."""
+
+    def __init__(self, keys: set[str]) -> None:
+        self.keys = keys
+        self.by_key: dict[str, tuple[int, int | None]] = {}
+        self.lock = threading.Lock()
+
+    def event(self, event: tuple[float, dict[str, Any]]) -> None:
+        msg = event[1]
+        if msg.get("key") in self.keys:
+            with self.lock:
+                self.by_key[msg["key"]] = (int(msg["done"]), msg.get("total"))
+
+    def totals(self) -> tuple[int, int | None]:
+        with self.lock:
+            seen = list(self.by_key.values())
+        done = sum(d for d, _t in seen)
+        totals = [t for _d, t in seen]
+        complete = len(seen) == len(self.keys) and all(t is not None for t in totals)
+        return done, sum(int(t) for t in totals if t is not None) if complete else None
+
+
+def pose_on_dask(ctx: JobContext, client: Client) -> int:
+    """Send the pose estimation of the job's uploaded videos to the Dask cluster and wait for it, renewing
+    nothing itself (the lease thread does) but storing the frames done and stopping when the lease is lost.
+
+    The keypoints land in the job's ``gait/`` keypoint cache, where the analysis step finds them. Returns the
+    number of videos sent; a task's exception is raised here (the job then fails with its reason).
+    """
+    from glutemed.config import load_config
+    from glutemed.pose import is_video
+
+    upload_ids = ctx.held.payload.get("upload_ids") or []
+    if not isinstance(upload_ids, list):
+        return 0  # the analysis step says what is wrong with the payload
+    mode = load_config().pose.mode
+    cache = ctx.out_dir / "gait"
+    tag = f"glutemed-job-{ctx.held.job_id}-{ctx.held.attempt}-{uuid.uuid4().hex[:8]}"
+    futures: list[Future[int]] = []
+    keys: set[str] = set()
+    for index, upload_id in enumerate(upload_ids):
+        path, _view, kind = link_upload(ctx, int(upload_id), index)
+        if kind == "activities" or not is_video(path):
+            continue
+        key = f"{tag}-{index}"
+        keys.add(key)
+        futures.append(client.submit(estimate_pose, str(path), str(cache), mode, key, key=key, pure=False))
+    if not futures:
+        return 0
+    frames = _DaskFrames(keys)
+    ctx.report("pose")
+    client.subscribe_topic(DASK_TOPIC, frames.event)  # type: ignore[no-untyped-call]
+    shown: tuple[int, int | None] = (0, None)
+    pending = list(futures)
+    try:
+        while pending:
+            ctx.check()
+            for future in [f for f in pending if f.done()]:  # type: ignore[no-untyped-call]
+                future.result()  # the task's own exception (or Dask's: a dead worker, a cancelled task)
+                pending.remove(future)
+            now = frames.totals()
+            if now != shown and now[0] > 0:
+                ctx.frames(*now)
+                shown = now
+            if pending:
+                time.sleep(DASK_POLL_S)
+    finally:
+        client.unsubscribe_topic(DASK_TOPIC)  # type: ignore[no-untyped-call]
+        if pending:
+            client.cancel(pending)  # type: ignore[no-untyped-call]
+    log.info("job %s: pose of %d video(s) estimated on the Dask cluster", ctx.held.job_id, len(futures))
+    return len(futures)
