@@ -84,6 +84,9 @@ def test_two_rising_weeks_in_a_row_regress() -> None:
     trend = pain_trend(answers, RULES)
     assert trend.rising_weeks == 2
     assert trend.cap == "regress"
+    assert trend.plain_text == (
+        "Your pain the next morning has gone up two weeks in a row, so we make the exercises easier."
+    )
     three = RULES.__class__(**{**RULES.__dict__, "regress_after_rising_weeks": 3})
     assert pain_trend(answers, three).cap == "hold"
 

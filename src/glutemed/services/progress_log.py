@@ -341,6 +341,12 @@ _PROGRESS_STEPS = (_rung_up, _more_load, _target_up, _set_up)
 _REGRESS_STEPS = (_rung_down, _no_load, _target_down, _set_down)
 
 
+def _names(ids: Sequence[str], ctx: _Context) -> str:
+    """Catalogue names, lower-cased for a sentence, joined with "or"."""
+    names = [ctx.kb.exercises[i].name.lower() if i in ctx.kb.exercises else i for i in ids]
+    return " or ".join(names)
+
+
 def next_dose(dose: Dose, action: Action, ex: Exercise, ctx: _Context) -> Step:
     """The dose after ``action``, what changed in words, and the sources of that step."""
     if action == "hold":
@@ -351,10 +357,10 @@ def next_dose(dose: Dose, action: Action, ex: Exercise, ctx: _Context) -> Step:
         if result is not None:
             return result
     if action == "progress":
-        other = ", ".join(ex.progressions)
+        other = _names(ex.progressions, ctx)
         tail = f"; a harder version is {other} (ask your clinician)" if other else ""
         return dose, f"already at the top of this exercise's ranges, so the dose stays{tail}", ()
-    other = ", ".join(ex.regressions)
+    other = _names(ex.regressions, ctx)
     tail = f"; an easier version is {other} (ask your clinician)" if other else ""
     return dose, f"already the easiest dose in this exercise's ranges{tail}", ctx.progression.pain_refs
 
