@@ -164,9 +164,5 @@ def create_app(settings: WebSettings | None = None, *, database: Database | None
     from glutemed.web.routers import portal
 
     app.include_router(portal.router)  # the runner portal: today, logging, decisions (+ /api/v1/portal)
-    from glutemed.web.routers import monitoring
-
-    app.include_router(monitoring.router)  # progress charts, attention list, decision overrides
-    app.include_router(monitoring.api, prefix="/api/v1")
     app.include_router(api.router, prefix="/api/v1")
     return app
