@@ -306,3 +306,26 @@ def test_glutemed_progress_uses_the_weekly_trend_for_a_logbook_of_several_sessio
     text = CliRunner().invoke(app, ["progress", str(book)])
     assert text.exit_code == 0
     assert "HOLD" in text.output
+
+
+def test_a_program_dose_outside_the_catalogue_is_clamped_and_said_once() -> None:
+    program = demo_program()
+    item(program, "clamshell")["reps"] = 40  # the catalogue's clamshell range is 10-25
+    item(program, "clamshell")["sets"] = 9  # and 2-3 sets
+    assert current_doses(program, [])["clamshell"] == Dose(3, reps_range=(25, 25))
+    days = [
+        logged(MON, {"clamshell": sets(20, 0)}, 0),
+        logged(MON + dt.timedelta(days=2), {"clamshell": sets(20, 0)}, 0),
+    ]
+    first = evaluate(program, days[:1]).decisions[0]
+    assert (
+        "the program's dose was moved into the exercise's ranges: sets kept within 2-3, reps kept within 10-25"
+        in (first.next_step)
+    )
+    assert "moved into" not in evaluate(program, days).decisions[0].next_step
+
+
+def test_a_logged_day_must_match_its_session_date() -> None:
+    session = logged(MON, {"clamshell": sets(20)}).session
+    with pytest.raises(ValueError, match="the session's date 2026-11-02 is not the day 2026-11-03"):
+        evaluate(demo_program(), [LoggedDay(MON + dt.timedelta(days=1), session)])

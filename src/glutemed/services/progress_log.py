@@ -128,6 +128,9 @@ class _Context:
     progression: ProgressionRules
     targets: dict[str, Target]
     program_doses: dict[str, Dose] = field(default_factory=dict)
+    program_notes: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # what clamping moved in the program's dose
     phases: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (id, name, exercise ids)
 
 
@@ -153,7 +156,10 @@ def _context(program: Mapping[str, Any]) -> _Context:
             ex_id = item["exercise_id"]
             ids.append(ex_id)
             if ex_id not in ctx.program_doses:
-                ctx.program_doses[ex_id] = _dose_from_item(item, _exercise(ctx, ex_id), ctx, where)
+                dose, notes = _dose_from_item(item, _exercise(ctx, ex_id), ctx, where)
+                ctx.program_doses[ex_id] = dose
+                if notes:
+                    ctx.program_notes[ex_id] = notes
         phases.append((str(phase.get("id", "")), str(phase.get("name", phase.get("id", ""))), tuple(ids)))
     return replace(ctx, phases=tuple(phases))
 
@@ -173,8 +179,11 @@ def _int_or(value: Any, default: int | None, where: str, name: str) -> int | Non
     return int(value)
 
 
-def _dose_from_item(item: Mapping[str, Any], ex: Exercise, ctx: _Context, where: str) -> Dose:
-    """The starting dose of a program item: its sets and rep or hold target, inside the catalogue's ranges."""
+def _dose_from_item(
+    item: Mapping[str, Any], ex: Exercise, ctx: _Context, where: str
+) -> tuple[Dose, list[str]]:
+    """The starting dose of a program item (its sets and rep or hold target) inside the catalogue's ranges, and
+    what had to be moved to get it there."""
     cat = ex.dose
     sets = _int_or(item.get("sets"), cat.sets, where, "sets")
     reps = _int_or(item.get("reps"), cat.reps, where, "reps")
@@ -187,11 +196,11 @@ def _dose_from_item(item: Mapping[str, Any], ex: Exercise, ctx: _Context, where:
         load_kg=0.0,
         step_label=ladder[0].label if ladder else "",
     )
-    return _clamp(dose, ex, ladder)[0]
+    return _clamp(dose, ex, ladder)
 
 
 def _default_dose(ex: Exercise, ctx: _Context) -> Dose:
-    return _dose_from_item({}, ex, ctx, f"exercise catalogue: {ex.id}")
+    return _dose_from_item({}, ex, ctx, f"exercise catalogue: {ex.id}")[0]
 
 
 def _fit(value: int, bounds: tuple[int, int]) -> int:
@@ -422,6 +431,51 @@ _CLINICIAN_WORDS = {
 class _Replay:
     doses: dict[str, Dose]
     trend_regressed_week: dict[str, dt.date] = field(default_factory=dict)
+    noted: set[str] = field(default_factory=set)  # exercises whose clamped program dose was already explained
+
+
+@dataclass
+class _Verdict:
+    """One exercise's action with its wording, as each step (rules, trend, clinician) leaves it."""
+
+    action: Action
+    reason: str
+    plain: str
+    refs: list[str]
+
+    def add_reason(self, text: str) -> None:
+        self.reason = f"{self.reason}; {text}" if self.reason else text
+
+
+def _apply_trend(v: _Verdict, trend: PainTrend, state: _Replay, ex_id: str, monday: dt.date) -> None:
+    """Cap the action by the weekly trend: at most hold; regress once a week when it rose weeks in a row."""
+    if trend.cap is None:
+        return
+    v.refs.extend(trend.refs)
+    if trend.cap == "regress" and state.trend_regressed_week.get(ex_id) != monday:
+        state.trend_regressed_week[ex_id] = monday
+        if v.action != "regress":
+            v.add_reason(trend.text)
+            v.plain, v.action = trend.plain_text, "regress"
+        return
+    if v.action == "progress":
+        v.add_reason(trend.text)
+        v.plain, v.action = trend.plain_text, "hold"
+    if trend.cap == "regress" and v.action == "hold":
+        v.add_reason("already stepped back once this week for the rising trend")
+        v.plain = (
+            "Your pain the next morning is still going up. The exercise was already made easier this week, so we "
+            "keep that dose."
+        )
+
+
+def _check_overrides(overrides: Mapping[str, str], day: LoggedDay) -> None:
+    logged_ids = {e.exercise for e in day.session.exercises}
+    for ex_id, wanted in overrides.items():
+        if wanted not in ACTIONS:
+            raise ValueError(f"override for '{ex_id}': '{wanted}' is not one of {', '.join(ACTIONS)}")
+        if ex_id not in logged_ids:
+            raise ValueError(f"override for '{ex_id}': that exercise is not in the session of {day.day}")
 
 
 def _decide_day(
@@ -430,75 +484,51 @@ def _decide_day(
     state: _Replay,
     ctx: _Context,
     overrides: Mapping[str, str],
-) -> tuple[tuple[ExerciseDecision, ...], PainTrend, list[tuple[str, Action]]]:
+) -> tuple[tuple[ExerciseDecision, ...], PainTrend]:
+    """Decide every exercise of ``day`` (the last of ``upto``) and move ``state``'s doses on."""
+    _check_overrides(overrides, day)
     trend = pain_trend(_answers(upto), ctx.rules.pain_trend_rules())
     monday = day.day - dt.timedelta(days=day.day.weekday())
-    logged_ids = {e.exercise for e in day.session.exercises}
-    for ex_id, wanted in overrides.items():
-        if wanted not in ACTIONS:
-            raise ValueError(f"override for '{ex_id}': '{wanted}' is not one of {', '.join(ACTIONS)}")
-        if ex_id not in logged_ids:
-            raise ValueError(f"override for '{ex_id}': that exercise is not in the session of {day.day}")
     decisions = []
-    core_actions: list[tuple[str, Action]] = []
-    session = day.session.to_core()
-    for logged in session.exercises:
+    for logged in day.session.to_core().exercises:
         ex = _exercise(ctx, logged.exercise_id)
         log = logged
         if log.pain_next_morning_0_10 is None and day.morning_pain_0_10 is not None:
             log = replace(log, pain_next_morning_0_10=day.morning_pain_0_10)
         target = ctx.targets.get(ex.id, Target())
         core = decide(log, target, ctx.progression)
-        action: Action = core.action
-        reason = core.reason
-        plain = _plain(action, log, target, ctx.progression)
-        refs = list(core.refs)
-        if trend.cap == "regress" and state.trend_regressed_week.get(ex.id) != monday:
-            state.trend_regressed_week[ex.id] = monday
-            if action != "regress":
-                reason = f"{reason}; {trend.text}" if reason else trend.text
-                plain = trend.plain_text
-                action = "regress"
-            refs.extend(trend.refs)
-        elif trend.cap is not None:
-            if action == "progress":
-                reason = f"{reason}; {trend.text}" if reason else trend.text
-                plain = trend.plain_text
-                action = "hold"
-            if trend.cap == "regress" and action == "hold":
-                reason += "; already stepped back once this week for the rising trend"
-                plain = (
-                    "Your pain the next morning is still going up. The exercise was already made easier this "
-                    "week, so we keep that dose."
-                )
-            refs.extend(trend.refs)
-        core_actions.append((ex.id, action))
+        v = _Verdict(
+            core.action, core.reason, _plain(core.action, log, target, ctx.progression), list(core.refs)
+        )
+        _apply_trend(v, trend, state, ex.id, monday)
         if ex.id in overrides:
             chosen = cast(Action, overrides[ex.id])
-            reason = f"clinician set {chosen} (the rules gave {action}: {reason})"
-            plain = _CLINICIAN_WORDS[chosen]
-            action = chosen
-        before = state.doses.get(ex.id) or ctx.program_doses.get(ex.id) or _default_dose(ex, ctx)
-        after, change, step_refs = next_dose(before, action, ex, ctx)
+            v.reason = f"clinician set {chosen} (the rules gave {v.action}: {v.reason})"
+            v.plain, v.action = _CLINICIAN_WORDS[chosen], chosen
+        before = state.doses.get(ex.id) or _default_dose(ex, ctx)
+        after, change, step_refs = next_dose(before, v.action, ex, ctx)
         after, notes = _clamp(after, ex, ctx.progression.ladders.get(ex.id))
+        if ex.id in ctx.program_notes and ex.id not in state.noted:
+            state.noted.add(ex.id)
+            moved = ", ".join(ctx.program_notes[ex.id])
+            notes.insert(0, f"the program's dose was moved into the exercise's ranges: {moved}")
         if notes:
             change += f" ({'; '.join(notes)})"
         state.doses[ex.id] = after
-        refs.extend(step_refs)
         decisions.append(
             ExerciseDecision(
                 exercise_id=ex.id,
                 name=ex.name,
-                action=action,
-                reason=reason,
-                plain_reason=plain,
+                action=v.action,
+                reason=v.reason,
+                plain_reason=v.plain,
                 next_step=f"{change}. Next session: {after.text()}.",
                 dose_before=before,
                 dose_after=after,
-                refs=tuple(dict.fromkeys(refs)),
+                refs=tuple(dict.fromkeys([*v.refs, *step_refs])),
             )
         )
-    return tuple(decisions), trend, core_actions
+    return tuple(decisions), trend
 
 
 def _check_history(history: Sequence[LoggedDay]) -> list[LoggedDay]:
@@ -506,6 +536,10 @@ def _check_history(history: Sequence[LoggedDay]) -> list[LoggedDay]:
     for index, day in enumerate(days):
         if not isinstance(day, LoggedDay):
             raise ValueError(f"history[{index}]: expected a LoggedDay")
+        if day.session.date != day.day.isoformat():
+            raise ValueError(
+                f"history[{index}]: the session's date {day.session.date} is not the day {day.day}"
+            )
         for name in ("morning_pain_0_10", "morning_stiffness_0_10"):
             value = getattr(day, name)
             if value is not None and not 0 <= value <= 10:
@@ -524,9 +558,7 @@ def _replay(
     decisions: tuple[ExerciseDecision, ...] = ()
     trend = None
     for index, day in enumerate(days):
-        decisions, trend, _ = _decide_day(
-            day, days[: index + 1], state, ctx, overrides_by_day.get(day.day, {})
-        )
+        decisions, trend = _decide_day(day, days[: index + 1], state, ctx, overrides_by_day.get(day.day, {}))
     return state, decisions, trend
 
 
@@ -639,7 +671,7 @@ def evaluate(
         trend = pain_trend(_answers(days), ctx.rules.pain_trend_rules())
         return Evaluation(last.day, (), trend, "program stopped: no phase changes", message)
     state, _, _ = _replay(ctx, days[:-1], {})  # overrides are for the latest session only
-    decisions, trend, _ = _decide_day(last, days, state, ctx, overrides or {})
+    decisions, trend = _decide_day(last, days, state, ctx, overrides or {})
     return Evaluation(last.day, decisions, trend, _phase_text(ctx, decisions, tests), None)
 
 
