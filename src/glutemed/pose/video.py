@@ -53,8 +53,11 @@ __all__ = [
     "VIDEO_SUFFIXES",
     "VideoInfo",
     "VideoReader",
+    "check_complete",
     "fps_warning",
     "is_video",
+    "repair_times",
+    "rotation_code",
     "timing_note",
 ]
 MIN_FPS_HZ = 25.0
@@ -130,9 +133,7 @@ class VideoReader:
             )
         self.info = self._read_info()
         _check_frame_size(self.path, self.info, self._cap)
-        self._rotate_code = (
-            _ROTATE.get(self.info.rotation_deg) if self.info.rotated_by == "glutemed" else None
-        )
+        self._rotate_code = rotation_code(self.info)
         self.n_frames_read = 0
         self.times_repaired = 0
         self.last_time_s = float("nan")
@@ -199,22 +200,7 @@ class VideoReader:
             _put(items, _END, stop)
 
     def _check_complete(self) -> None:
-        if self.n_frames_read == 0:
-            raise InputFileError(self.path, "no video frame could be decoded (empty or damaged video stream)")
-        promised, duration_s = self.info.frame_count, self.info.duration_s
-        count_short = bool(promised) and self.n_frames_read < TRUNCATED_BELOW_FRACTION * promised
-        if self.times_repaired == 0 and duration_s > 0:
-            time_short = self.last_time_s < TRUNCATED_BELOW_FRACTION * duration_s
-            truncated = time_short and (count_short or not promised)
-        else:
-            truncated = count_short
-        if truncated:
-            promise = f"{promised} frames" if promised else f"{duration_s:.2f} s of video"
-            raise InputFileError(
-                self.path,
-                f"truncated or damaged: the container promises {promise} but only {self.n_frames_read} "
-                f"frames could be decoded (up to {self.last_time_s:.2f} s)",
-            )
+        check_complete(self.info, self.n_frames_read, self.times_repaired, self.last_time_s)
 
     # -- lifetime ----------------------------------------------------------------------------------------
     def _stop_worker(self) -> None:
@@ -234,6 +220,47 @@ class VideoReader:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def rotation_code(info: VideoInfo) -> int | None:
+    """The ``cv2.rotate`` code glutemed applies to each decoded frame (OpenCV did not rotate it), or None."""
+    return _ROTATE.get(info.rotation_deg) if info.rotated_by == "glutemed" else None
+
+
+def check_complete(info: VideoInfo, n_frames_read: int, times_repaired: int, last_time_s: float) -> None:
+    """Refuse a read that decoded nothing or was cut short (the rule of the module docstring)."""
+    if n_frames_read == 0:
+        raise InputFileError(info.path, "no video frame could be decoded (empty or damaged video stream)")
+    promised, duration_s = info.frame_count, info.duration_s
+    count_short = bool(promised) and n_frames_read < TRUNCATED_BELOW_FRACTION * promised
+    if times_repaired == 0 and duration_s > 0:
+        time_short = last_time_s < TRUNCATED_BELOW_FRACTION * duration_s
+        truncated = time_short and (count_short or not promised)
+    else:
+        truncated = count_short
+    if truncated:
+        promise = f"{promised} frames" if promised else f"{duration_s:.2f} s of video"
+        raise InputFileError(
+            info.path,
+            f"truncated or damaged: the container promises {promise} but only {n_frames_read} "
+            f"frames could be decoded (up to {last_time_s:.2f} s)",
+        )
+
+
+def repair_times(raw_times_s: list[float], fps_nominal_hz: float) -> tuple[list[float], int]:
+    """Timestamps as :meth:`VideoReader.frames` gives them, from the raw ones of a whole read, and how many
+    were repaired (a time that does not increase becomes the previous one plus one nominal frame period)."""
+    period_s = 1.0 / fps_nominal_hz if fps_nominal_hz > 0 else 1.0 / 30.0
+    times: list[float] = []
+    previous_s, repaired = -float("inf"), 0
+    for raw_s in raw_times_s:
+        time_s = raw_s
+        if not raw_s > previous_s:
+            time_s = previous_s + period_s if times else 0.0
+            repaired += 1
+        times.append(time_s)
+        previous_s = time_s
+    return times, repaired
 
 
 def _check_file(path: Path) -> None:

@@ -31,6 +31,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -107,10 +108,14 @@ def video_to_keypoints(
     people_detector: PeopleDetector | None = None,
     scan_settings: ScanSettings = DEFAULT_SCAN,
     pose_mode: str | None = None,
+    workers: int | None = 1,
 ) -> KeypointSeries:
     """Pose keypoints of every frame of the video at ``path``; errors are InputFileError naming the file.
 
     ``pose_mode`` ("static" or "tracking") picks the bundled backend's mode when no ``estimator`` is given.
+    ``workers`` > 1 runs the bundled backend on chunks of the clip in that many processes
+    (:mod:`glutemed.pose.chunked`); None lets the clip's length decide (all cores beyond
+    :data:`~glutemed.pose.chunked.LONG_CLIP_S`), 0 means every core. The keypoint cache does not depend on it.
     ``scan_people=False`` skips the people scan (the pose model then follows whomever it finds, as MediaPipe
     alone does); ``people_detector`` replaces the bundled MediaPipe person detector.
     """
@@ -126,7 +131,7 @@ def video_to_keypoints(
             if hit is not None:
                 return hit
         try:
-            series = _estimate(video, estimator, progress, detector, scan_settings)
+            series = _estimate(video, estimator, progress, detector, scan_settings, workers=workers)
         finally:
             if people_detector is None and detector is not None:
                 close = getattr(detector, "close", None)
@@ -171,7 +176,12 @@ def _estimate(
     progress: ProgressCallback | None,
     detector: PeopleDetector | None,
     settings: ScanSettings,
+    *,
+    workers: int | None = 1,
 ) -> KeypointSeries:
+    chunked = _chunked(video, estimator, progress, detector=detector, settings=settings, workers=workers)
+    if chunked is not None:
+        return chunked
     times: list[float] = []
     expected = video.info.frame_count
     scanner = (
@@ -209,6 +219,20 @@ def _estimate(
             people_meta["people_full_frame_on_runner"] = _on_runner(poses, estimator.names, scan)
             poses = _estimate_cropped(video.path, estimator, scan.plan, len(poses), progress)
             notes.append(scan.note())
+    return _series(video, estimator, times, poses, people_meta=people_meta, notes=notes)
+
+
+def _series(
+    video: VideoReader,
+    estimator: PoseEstimator,
+    times: list[float],
+    poses: list[FramePose],
+    *,
+    people_meta: dict[str, str],
+    notes: list[str],
+    run_meta: dict[str, str] | None = None,
+) -> KeypointSeries:
+    """Assemble the poses and timestamps of one read into the series and its meta."""
     times_s = np.array(times[: len(poses)], dtype=np.float64)
     track = assemble(poses, estimator.names, video.path, times_s if times_s.size == len(poses) else None)
     if times_s.size < 2:
@@ -246,6 +270,7 @@ def _estimate(
         "jump_frames": ",".join(str(i) for i in track.jump_frames[:MAX_LISTED_JUMPS]),
         "pose_mode": str(getattr(estimator, "mode", "")),
         "pose_workers": str(getattr(estimator, "workers", "")),
+        **(run_meta or {}),
         **_leg_meta(track, estimator.names),
         **people_meta,
         "warnings": " | ".join(warnings),
@@ -259,6 +284,75 @@ def _estimate(
         "pixel",
         f"{estimator.name} ({estimator.model_id}) on {info.path.name}",
         meta,
+    )
+
+
+def _chunked(
+    video: VideoReader,
+    estimator: PoseEstimator,
+    progress: ProgressCallback | None,
+    *,
+    detector: PeopleDetector | None,
+    settings: ScanSettings,
+    workers: int | None,
+) -> KeypointSeries | None:
+    """The clip posed in chunks over worker processes (:mod:`glutemed.pose.chunked`), or None to run it in
+    this process: one worker, a backend or people detector other than the bundled ones, an unknown frame
+    count or a short clip, or chunks that did not stitch (a seek that landed elsewhere, a worker that died)."""
+    if workers == 1:
+        return None
+    from glutemed.pose import chunked as ch
+    from glutemed.pose.mediapipe_backend import MediaPipePeopleDetector, MediaPipePose
+
+    info = video.info
+    n_workers = ch.auto_workers(info, workers)
+    scanner = detector if isinstance(detector, MediaPipePeopleDetector) else None
+    if not isinstance(estimator, MediaPipePose) or (detector is not None and scanner is None):
+        return None  # chunks are posed by the bundled backend and detector, rebuilt in each worker
+    overlap = ch.overlap_frames(estimator.mode, info.fps_nominal_hz)
+    n_chunks = len(ch.plan_chunks(info.frame_count, n_workers, overlap))
+    if n_workers <= 1 or n_chunks < 2:
+        return None
+    expected = info.frame_count
+    scan_frames = ch.scan_frames_of(info, settings) if scanner is not None else []
+    try:
+        first = ch.chunked_poses(
+            info,
+            estimator,
+            workers=n_workers,
+            scan_frames=scan_frames,
+            detector=scanner,
+            progress=None if progress is None else lambda done: progress(done, expected),
+        )
+        poses = first.poses
+        people_meta, notes = {"people_scan": "off"}, []
+        if scanner is not None:
+            scan = first.scan(scan_frames, info, settings, scanner.model_id)
+            people_meta = scan.meta()
+            if scan.plan.mode != "none":
+                people_meta["people_full_frame_on_runner"] = _on_runner(poses, estimator.names, scan)
+                n = len(poses)
+                poses = ch.chunked_poses(
+                    info,
+                    estimator,
+                    workers=n_workers,
+                    plan=scan.plan,
+                    progress=None if progress is None else lambda done: progress(n + done, 2 * n),
+                ).poses
+                if len(poses) != n:
+                    raise InputFileError(
+                        video.path, f"the second read gave {len(poses)} frames, the first {n}"
+                    )
+                notes.append(scan.note())
+    except (ch.ChunkingError, BrokenProcessPool):
+        return None
+    run_meta = {
+        "pose_workers": f"{n_workers} processes",
+        "pose_chunks": f"{n_chunks} chunks, {overlap} frame(s) of overlap each",
+        "timestamps_repaired": str(first.times_repaired),
+    }
+    return _series(
+        video, estimator, first.times_s, poses, people_meta=people_meta, notes=notes, run_meta=run_meta
     )
 
 
