@@ -329,3 +329,10 @@ def test_a_logged_day_must_match_its_session_date() -> None:
     session = logged(MON, {"clamshell": sets(20)}).session
     with pytest.raises(ValueError, match="the session's date 2026-11-02 is not the day 2026-11-03"):
         evaluate(demo_program(), [LoggedDay(MON + dt.timedelta(days=1), session)])
+
+
+def test_a_stopped_program_gives_its_own_referral_message() -> None:
+    stopped = {"stopped": True, "message": "Stop: see a doctor.", "red_flags": ["fever"], "referral": []}
+    e = evaluate(stopped, [logged(MON, {"clamshell": sets(20)}, 0)])
+    assert e.stopped == "Stop: see a doctor."
+    assert e.decisions == ()
