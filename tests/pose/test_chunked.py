@@ -17,16 +17,19 @@ toe, 70-81 px off; an overlap of 0 or 10 frames did a little worse (median 1.6-2
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from glutemed.cli.app import app
 from glutemed.core.series import KeypointSeries
+from glutemed.pose import LONG_CLIP_S
 from glutemed.pose.base import FramePose
 from glutemed.pose.chunked import (
-    LONG_CLIP_S,
     MIN_CHUNK_FRAMES,
     Chunk,
     ChunkingError,
@@ -147,6 +150,22 @@ def test_two_people_the_chunks_crop_around_the_same_runner(tmp_path: Path, make_
     hips = [chunked.names.index("left_hip"), chunked.names.index("right_hip")]
     mid_hip_x = chunked.positions[RUNNER_FROM:, hips, 0].mean(axis=1)
     assert np.mean(mid_hip_x >= SMALL_W) >= 0.95  # on the runner, right of the small copy
+
+
+def test_analyze_workers_option_reaches_the_pose_and_a_bad_count_is_refused(
+    short_clip: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["analyze", str(short_clip), "--workers", "2", "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    recording = json.loads((out / "result.json").read_text(encoding="utf-8"))["recordings"][0]
+    assert recording["pose"]["pose_workers"] == "2 processes"
+    assert recording["n_frames"] == N_FRAMES
+    refused = CliRunner().invoke(app, ["analyze", str(short_clip), "--workers", "0"])
+    assert refused.exit_code == 2
+    assert "--workers" in refused.output
 
 
 # -- seeks that land elsewhere are caught -----------------------------------------------------------------

@@ -30,7 +30,7 @@ from glutemed.io import InputFileError
 from glutemed.io.atomic import check_output_dir, check_output_file
 from glutemed.io.safe_read import check_regular
 from glutemed.knowledge.loader import KnowledgeBase
-from glutemed.pose import is_video
+from glutemed.pose import LONG_CLIP_S, is_video
 from glutemed.reports.gait_html import render_gait_report, write_gait_pdf, write_gait_report
 from glutemed.reports.overlay import stance_stills, write_overlay_video
 from glutemed.services.analyze import (
@@ -199,6 +199,15 @@ def register(app: typer.Typer) -> None:
                 "--overlay", help="Write an annotated MP4 (skeleton, pelvis line, stances; videos only)."
             ),
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                min=1,
+                help="Processes a video's pose estimation is split over, in chunks of the clip (1: one "
+                f"process). Default: every core for a clip longer than {LONG_CLIP_S:g} s, else 1.",
+            ),
+        ] = None,
         baseline: Annotated[
             Path | None,
             typer.Option(
@@ -260,6 +269,7 @@ def register(app: typer.Typer) -> None:
                             static=static,
                             progress=on_frames,
                             cache_dir=out,
+                            pose_workers=workers,
                         )
                     )
                 except InputFileError as exc:

@@ -18,8 +18,11 @@ from pathlib import Path
 from glutemed.pose.base import FramePose, PoseEstimator
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv"})
+LONG_CLIP_S = 20.0
+"""Our own default: a clip longer than this is posed in chunks over every core when no worker count is given
+(:mod:`glutemed.pose.chunked`); starting the worker processes costs more than a shorter clip wins back."""
 
-__all__ = ["VIDEO_SUFFIXES", "FramePose", "PoseEstimator", "is_video"]
+__all__ = ["LONG_CLIP_S", "VIDEO_SUFFIXES", "FramePose", "PoseEstimator", "is_video"]
 
 
 def is_video(path: str | Path) -> bool:

@@ -49,6 +49,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from glutemed.pose import LONG_CLIP_S
 from glutemed.pose.base import Frame, FramePose
 from glutemed.pose.mediapipe_backend import MediaPipePeopleDetector, MediaPipePose, available_cores
 from glutemed.pose.people import (
@@ -65,7 +66,6 @@ from glutemed.pose.people import (
 )
 from glutemed.pose.video import VideoInfo, check_complete, repair_times, rotation_code
 
-LONG_CLIP_S = 20.0  # our own default: longer clips are chunked over all cores when no worker count is given
 TRACKING_OVERLAP_S = 1.0  # our own default: frames read before a tracking-mode chunk, dropped after settling
 STATIC_OVERLAP_FRAMES = 1  # static mode: one frame read twice, to check the stitch
 MIN_CHUNK_FRAMES = 30  # a chunk keeps at least this many frames (fewer chunks than workers on a short clip)

@@ -136,11 +136,23 @@ def analyze_path(
     static: Path | None = None,
     progress: FrameProgress | None = None,
     cache_dir: Path | None = None,
+    pose_workers: int | None = 1,
 ) -> list[Recording]:
-    """Analyse one input. A C3D trial is 3-D: without a view it is seen from the rear and from the side."""
+    """Analyse one input. A C3D trial is 3-D: without a view it is seen from the rear and from the side.
+
+    ``pose_workers``: processes a video's pose estimation is spread over in chunks (None: by the clip's
+    length, see :func:`glutemed.pose.chunked.auto_workers`); the keypoints do not depend on it.
+    """
     if path.suffix.lower() != ".c3d":
         recording = analyze_file(
-            path, kb=kb, config=config, view=view, fps_hz=fps_hz, progress=progress, cache_dir=cache_dir
+            path,
+            kb=kb,
+            config=config,
+            view=view,
+            fps_hz=fps_hz,
+            progress=progress,
+            cache_dir=cache_dir,
+            pose_workers=pose_workers,
         )
         return [recording]
     series = load_mocap(path, static).keypoints
@@ -157,6 +169,7 @@ def analyze_file(
     fps_hz: float | None = None,
     progress: FrameProgress | None = None,
     cache_dir: Path | None = None,
+    pose_workers: int | None = 1,
 ) -> Recording:
     """Read and analyse one keypoint file or video; errors name the file and the problem.
 
@@ -166,7 +179,9 @@ def analyze_file(
     if is_video(path):
         from glutemed.services.video import video_to_keypoints
 
-        series = video_to_keypoints(path, progress=progress, cache_dir=cache_dir, pose_mode=config.pose.mode)
+        series = video_to_keypoints(
+            path, progress=progress, cache_dir=cache_dir, pose_mode=config.pose.mode, workers=pose_workers
+        )
     else:
         series = read_keypoints(path, fps_hz=fps_hz)
     return analyze_series(series, path, kb=kb, config=config, view=view)

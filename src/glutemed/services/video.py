@@ -115,7 +115,7 @@ def video_to_keypoints(
     ``pose_mode`` ("static" or "tracking") picks the bundled backend's mode when no ``estimator`` is given.
     ``workers`` > 1 runs the bundled backend on chunks of the clip in that many processes
     (:mod:`glutemed.pose.chunked`); None lets the clip's length decide (all cores beyond
-    :data:`~glutemed.pose.chunked.LONG_CLIP_S`), 0 means every core. The keypoint cache does not depend on it.
+    :data:`~glutemed.pose.LONG_CLIP_S`), 0 means every core. The keypoint cache does not depend on it.
     ``scan_people=False`` skips the people scan (the pose model then follows whomever it finds, as MediaPipe
     alone does); ``people_detector`` replaces the bundled MediaPipe person detector.
     """
