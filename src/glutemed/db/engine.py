@@ -9,15 +9,33 @@
   read as psycopg 3 too.
 - ``GLUTEMED_DATABASE_URL`` overrides the default; ``--database-url`` overrides both.
 
+Connection pool (:class:`PoolSettings`), per process: every uvicorn worker process of the web app and every job
+worker process keeps its own pool. Defaults, each overridable from the environment:
+
+==============================  =======  ====================================================================
+variable                        default  meaning
+==============================  =======  ====================================================================
+``GLUTEMED_DB_POOL_SIZE``       10       connections kept open (the web server; a job worker uses 2)
+``GLUTEMED_DB_MAX_OVERFLOW``    10       extra connections opened under load and closed after (job worker: 2)
+``GLUTEMED_DB_POOL_TIMEOUT``    30       seconds a request waits for a free connection before it fails
+``GLUTEMED_DB_POOL_RECYCLE``    1800     seconds after which a connection is replaced (PostgreSQL; -1: never)
+``GLUTEMED_DB_POOL_PRE_PING``   true     test a connection before use, so a restarted server fails nothing
+==============================  =======  ====================================================================
+
+A job worker needs two connections at most (its job and its lease heartbeat), so ``glutemed worker`` opens its
+pool with 2 + 2 whatever the environment says. PostgreSQL's ``max_connections`` must exceed
+``uvicorn workers x (pool size + overflow) + job workers x 4`` (:func:`connections_needed`) plus the
+administrator's own sessions. SQLite keeps WAL journaling and the busy timeout whatever the pool.
+
 Nothing is built at import time: :func:`open_database` makes the engine when a command or app asks for it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,35 +93,117 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str | URL, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> Engine:
-    """An engine with a connection pool sized for a web server's threads plus in-process job workers.
+POOL_ENV = {
+    "pool_size": "GLUTEMED_DB_POOL_SIZE",
+    "max_overflow": "GLUTEMED_DB_MAX_OVERFLOW",
+    "timeout_s": "GLUTEMED_DB_POOL_TIMEOUT",
+    "recycle_s": "GLUTEMED_DB_POOL_RECYCLE",
+    "pre_ping": "GLUTEMED_DB_POOL_PRE_PING",
+}
+JOB_WORKER_CONNECTIONS = 4  # glutemed worker: pool 2 + overflow 2
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
-    ``pool_size`` connections are kept open, up to ``max_overflow`` more under load; connections are checked
-    before use (``pool_pre_ping``) so a restarted PostgreSQL does not fail the next request.
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """How one process's connection pool is sized and kept healthy (see the module's table)."""
+
+    pool_size: int = 10
+    max_overflow: int = 10
+    timeout_s: float = 30.0
+    recycle_s: int = 1800
+    pre_ping: bool = True
+
+    def __post_init__(self) -> None:
+        if self.pool_size < 1:
+            raise ValueError(f"the pool size must be 1 or more (got {self.pool_size})")
+        if self.max_overflow < 0:
+            raise ValueError(f"the pool overflow must be 0 or more (got {self.max_overflow})")
+        if self.timeout_s <= 0:
+            raise ValueError(f"the pool timeout must be more than 0 seconds (got {self.timeout_s:g})")
+        if self.recycle_s == 0 or self.recycle_s < -1:
+            raise ValueError(f"the pool recycle time must be seconds above 0, or -1 (got {self.recycle_s})")
+
+    @property
+    def connections(self) -> int:
+        """The most connections this pool opens at once."""
+        return self.pool_size + self.max_overflow
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PoolSettings:
+        """The defaults, overridden by the ``GLUTEMED_DB_POOL_*`` variables that are set (ValueError naming
+        the variable for a value that is not a number, or not true/false)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, variable in POOL_ENV.items():
+            text = env.get(variable, "").strip()
+            if not text:
+                continue
+            if name == "pre_ping":
+                if text.lower() not in _TRUE | _FALSE:
+                    raise ValueError(f"{variable} must be true or false, not {text!r}")
+                values[name] = text.lower() in _TRUE
+                continue
+            try:
+                values[name] = float(text) if name == "timeout_s" else int(text)
+            except ValueError:
+                raise ValueError(
+                    f"{variable} must be a whole number{'' if name != 'timeout_s' else ' of seconds'}"
+                    f", not {text!r}"
+                ) from None
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (from the GLUTEMED_DB_POOL_* settings)") from None
+
+
+def connections_needed(web_processes: int, job_workers: int, web_pool: PoolSettings | None = None) -> int:
+    """The most connections the web server's processes and the job workers open together (set PostgreSQL's
+    ``max_connections`` above it, with room for administration)."""
+    pool = web_pool or PoolSettings.from_env()
+    return web_processes * pool.connections + job_workers * JOB_WORKER_CONNECTIONS
+
+
+def make_engine(
+    url: str | URL,
+    *,
+    pool: PoolSettings | None = None,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    echo: bool = False,
+) -> Engine:
+    """An engine with a connection pool: ``pool`` (default: :meth:`PoolSettings.from_env`), with
+    ``pool_size`` and ``max_overflow``, when given, taking precedence (a job worker's fixed 2 + 2).
+
+    Connections are checked before use (``pool_pre_ping``) so a restarted PostgreSQL does not fail the next
+    request, and replaced after ``recycle_s`` so none outlives a server or firewall idle limit.
     """
     url = make_url(url) if isinstance(url, str) else url
+    settings = pool or PoolSettings.from_env()
+    settings = replace(
+        settings,
+        pool_size=settings.pool_size if pool_size is None else pool_size,
+        max_overflow=settings.max_overflow if max_overflow is None else max_overflow,
+    )
+    options: dict[str, Any] = {
+        "echo": echo,
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.max_overflow,
+        "pool_timeout": settings.timeout_s,
+        "pool_pre_ping": settings.pre_ping,
+    }
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            echo=echo,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_pre_ping=True,
+            **options,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-    )
+    return create_engine(url, **options, pool_recycle=settings.recycle_s)
 
 
 @dataclass
@@ -144,13 +244,17 @@ def open_database(
     url: str | URL | None = None,
     *,
     data_folder: str | Path | None = None,
-    pool_size: int = 10,
-    max_overflow: int = 10,
+    pool: PoolSettings | None = None,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
     echo: bool = False,
 ) -> Database:
-    """Connect (no tables are created: run ``glutemed db upgrade`` or :func:`glutemed.db.upgrade`)."""
+    """Connect (no tables are created: run ``glutemed db upgrade`` or :func:`glutemed.db.upgrade`).
+
+    The pool is ``pool`` or the environment's :class:`PoolSettings`; ``pool_size`` and ``max_overflow`` win
+    when given."""
     resolved = database_url(url, data_folder=data_folder)
-    engine = make_engine(resolved, pool_size=pool_size, max_overflow=max_overflow, echo=echo)
+    engine = make_engine(resolved, pool=pool, pool_size=pool_size, max_overflow=max_overflow, echo=echo)
     sqlite = resolved.get_backend_name() == "sqlite"
     writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if sqlite else engine
     return Database(
