@@ -336,3 +336,14 @@ def test_a_stopped_program_gives_its_own_referral_message() -> None:
     e = evaluate(stopped, [logged(MON, {"clamshell": sets(20)}, 0)])
     assert e.stopped == "Stop: see a doctor."
     assert e.decisions == ()
+
+
+def test_earlier_overrides_are_replayed_for_the_dose_before_the_latest_session() -> None:
+    program = demo_program()
+    days = [logged(MON + dt.timedelta(days=d), {"clamshell": sets(25, 0)}, 0) for d in (0, 2, 4)]
+    by_day = {days[0].day: {"clamshell": "regress"}}
+    after_override = current_doses(program, days[:2], by_day)["clamshell"]
+    e = evaluate(program, days, overrides={}, overrides_by_day=by_day)
+    assert e.decisions[0].dose_before == after_override
+    assert evaluate(program, days).decisions[0].dose_before != after_override  # the rules alone differ
+    assert current_doses(program, days, by_day)["clamshell"] == e.decisions[0].dose_after

@@ -655,8 +655,14 @@ def evaluate(
     overrides: Mapping[str, str] | None = None,
     tests: dict[str, Any] | None = None,
     red_flags: Sequence[str] = (),
+    overrides_by_day: Mapping[dt.date, Mapping[str, str]] | None = None,
 ) -> Evaluation:
-    """Decisions for the LAST day of ``history``, using all of it (doses replayed, weekly pain trend)."""
+    """Decisions for the LAST day of ``history``, using all of it (doses replayed, weekly pain trend).
+
+    ``overrides`` are the clinician's actions for the latest session. ``overrides_by_day`` (optional, the same
+    mapping :func:`current_doses` takes) replays the clinician's earlier overrides too, so that the dose
+    before the latest session is the one the runner was given; without it earlier days replay on the rules.
+    """
     days = _check_history(history)
     if not days:
         raise ValueError("history: no logged sessions yet")
@@ -670,8 +676,10 @@ def evaluate(
         )
         trend = pain_trend(_answers(days), ctx.rules.pain_trend_rules())
         return Evaluation(last.day, (), trend, "program stopped: no phase changes", message)
-    state, _, _ = _replay(ctx, days[:-1], {})  # overrides are for the latest session only
-    decisions, trend = _decide_day(last, days, state, ctx, overrides or {})
+    earlier = overrides_by_day or {}
+    state, _, _ = _replay(ctx, days[:-1], earlier)
+    latest = overrides if overrides is not None else earlier.get(last.day, {})
+    decisions, trend = _decide_day(last, days, state, ctx, latest)
     return Evaluation(last.day, decisions, trend, _phase_text(ctx, decisions, tests), None)
 
 
