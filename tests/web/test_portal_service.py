@@ -111,13 +111,22 @@ def first_phase_session(day: dt.date, pain: float = 1.0, baseline: float = 1.0) 
     return SessionIn.model_validate({"date": day.isoformat(), "exercises": exercises})
 
 
+_TEMPLATE: list[tuple[Path, dict[str, int]]] = []
+
+
+def clinic_template(factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The clinic built once per test run (hashing the users' passwords is the slow part); tests copy it."""
+    if not _TEMPLATE:
+        folder = factory.mktemp("portal-template")
+        built = portal_clinic(folder, sign_in=False)
+        built.database.dispose()
+        _TEMPLATE.append((folder, built.ids))
+    return _TEMPLATE[0]
+
+
 @pytest.fixture(scope="session")
 def portal_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """The clinic built once (hashing the users' passwords is the slow part); each test gets a copy."""
-    folder = tmp_path_factory.mktemp("portal-template")
-    built = portal_clinic(folder, sign_in=False)
-    built.database.dispose()
-    return folder, built.ids
+    return clinic_template(tmp_path_factory)
 
 
 def copied_clinic(template: tuple[Path, dict[str, int]], tmp: Path) -> PortalClinic:
