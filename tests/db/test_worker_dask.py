@@ -5,7 +5,10 @@ job like any other, and a worker that loses its lease while the cluster works dr
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -201,3 +204,28 @@ def test_a_worker_that_loses_its_lease_while_the_cluster_works_drops_the_job(
     assert job.progress == {"stage": "starting"}  # the first worker's progress writes were refused
     with database.session() as s:
         assert db.list_assessments(s, runner_id) == []
+
+
+def test_an_unreachable_scheduler_stops_the_worker_command_with_exit_2(
+    database: db.Database, store: db.FileStore, runner_id: int
+) -> None:
+    upload = _upload(database, store, runner_id, VIDEO)
+    job_id = _enqueue(database, runner_id, upload)
+    url = database.url.render_as_string(hide_password=False)
+    env = {
+        **os.environ,
+        "GLUTEMED_DASK_SCHEDULER": "tcp://127.0.0.1:9",  # the discard port: nobody listens
+        "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "glutemed", "worker", "--database-url", url, "--data-dir", str(store.root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in " ".join(done.stderr.split())
+    job = _job(database, job_id)
+    assert (job.state, job.attempts) == ("queued", 0)  # nothing claimed
