@@ -71,7 +71,7 @@ def test_the_clinician_sees_the_logged_points_and_the_decisions(clinic: PortalCl
     assert "Progress of Alice Aardvark" in html
     assert 'role="img" aria-label="Pain chart, 2 Nov 2026 to 4 Nov 2026' in html
     assert "pain during: 2 answers, highest 6/10 on 4 Nov 2026" in html
-    assert "pain next morning: 1 answers, highest 4/10" in html
+    assert "pain next morning: 1 answer, highest 4/10" in html
     assert html.count("<svg") >= 2  # pain and dose at least
     assert "/decisions/" in html  # the override forms
     assert "regress" in html  # 6/10 during is above the 5/10 limit

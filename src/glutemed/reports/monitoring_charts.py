@@ -134,7 +134,8 @@ def pain_chart(
         found = [(v, d) for d, v in zip(days, values, strict=True) if v is not None]
         if found:
             top, top_day = max(found, key=lambda item: item[0])
-            parts.append(f"{label}: {len(found)} answers, highest {_fmt(top)}/10 on {_day(top_day)}")
+            answers = f"{len(found)} answer{'s' if len(found) != 1 else ''}"
+            parts.append(f"{label}: {answers}, highest {_fmt(top)}/10 on {_day(top_day)}")
     alt = (
         f"Pain chart, {_day(min(days))} to {_day(max(days))}. "
         + "; ".join(parts)
