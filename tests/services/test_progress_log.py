@@ -347,3 +347,11 @@ def test_earlier_overrides_are_replayed_for_the_dose_before_the_latest_session()
     assert e.decisions[0].dose_before == after_override
     assert evaluate(program, days).decisions[0].dose_before != after_override  # the rules alone differ
     assert current_doses(program, days, by_day)["clamshell"] == e.decisions[0].dose_after
+
+
+def test_a_malformed_retest_is_refused() -> None:
+    days = [logged(MON, {"clamshell": sets(20)}, 0)]
+    with pytest.raises(ValueError, match=r"tests: dynamometry\.left_n"):
+        evaluate(
+            demo_program(), days, tests={"dynamometry": {"left_n": -5, "right_n": 200, "lever_arm_m": 0.8}}
+        )

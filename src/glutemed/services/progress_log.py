@@ -605,14 +605,10 @@ def _scores(tests: Mapping[str, Any] | None, ctx: _Context) -> tuple[tuple[TestS
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
         raise ValueError(f"tests: {problems}") from None
-    if runner is None:
-        if parsed.dynamometry is not None:
-            return (), (
-                "the strength re-test needs the runner's age, sex and body mass to compare with the norm"
-            )
-        age, male, mass = 40.0, False, 70.0  # unused: no test below needs the runner's body
-    else:
-        age, male, mass = runner.age_years, runner.sex == "male", runner.mass_kg
+    if runner is None:  # the strength criterion needs the dynamometry norm, and the norm needs the runner
+        missing = "the strength re-test needs the runner's age, sex and body mass to compare with the norm"
+        return (), missing if parsed.dynamometry is not None else None
+    age, male, mass = runner.age_years, runner.sex == "male", runner.mass_kg
     scores = score_all(
         parsed.to_core(),
         age_years=age,
