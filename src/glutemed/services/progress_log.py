@@ -621,7 +621,7 @@ def _scores(tests: Mapping[str, Any] | None, ctx: _Context) -> tuple[tuple[TestS
 
 
 def _phase_text(
-    ctx: _Context, decisions: tuple[ExerciseDecision, ...], tests: Mapping[str, Any] | None
+    ctx: _Context, decisions: tuple[ExerciseDecision, ...], scored: tuple[tuple[TestScore, ...], str | None]
 ) -> str:
     logged = {d.exercise_id for d in decisions}
     for phase_id, name, ids in ctx.phases:
@@ -630,7 +630,7 @@ def _phase_text(
         core = [Decision(d.exercise_id, d.action, d.reason, d.next_step, d.refs) for d in decisions]
         ready, text = phase_ready(core, ids)
         if ready and phase_id == STRENGTH_PHASE:
-            scores, missing = _scores(tests, ctx)
+            scores, missing = scored
             if missing:
                 return f"{name}: {text}; {missing}"
             strong, why = strength_criterion(scores)
@@ -663,6 +663,7 @@ def evaluate(
     if not days:
         raise ValueError("history: no logged sessions yet")
     ctx = _context(program)
+    scored = _scores(tests, ctx)  # checked first: a malformed re-test is refused whatever the phase
     last = days[-1]
     if red_flags or program.get("stopped") is True:
         message = (
@@ -676,7 +677,7 @@ def evaluate(
     state, _, _ = _replay(ctx, days[:-1], earlier)
     latest = overrides if overrides is not None else earlier.get(last.day, {})
     decisions, trend = _decide_day(last, days, state, ctx, latest)
-    return Evaluation(last.day, decisions, trend, _phase_text(ctx, decisions, tests), None)
+    return Evaluation(last.day, decisions, trend, _phase_text(ctx, decisions, scored), None)
 
 
 def current_doses(
