@@ -170,3 +170,45 @@ def test_the_same_key_racing_without_the_runner_lock_stores_one_row(
     assert not errors, errors
     assert sorted(created) == [False] * 5 + [True]
     assert _count(database) == 1
+
+
+def test_two_devices_logging_sessions_through_the_service_lose_nothing(
+    database: db.Database, runner_id: int
+) -> None:
+    """Two phones send different sessions for one runner at the same moment (each twice, as a flaky
+    connection would): both are stored once, each with one decision per exercise for its own day."""
+    from tests.web.test_portal_service import demo_intake, demo_program, first_phase_session
+
+    from glutemed.db import records
+    from glutemed.services import portal as service
+
+    with database.write() as s:
+        records.add_intake(s, runner_id, demo_intake())
+        program = records.add_program(s, runner_id=runner_id, data=demo_program())
+        records.publish_program(s, program, by=None)
+    days = {"phone-1": DAY, "phone-2": DAY + dt.timedelta(days=2)}
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def send(key: str) -> None:
+        try:
+            barrier.wait(timeout=30)
+            with database.write() as s:
+                service.log_session(s, runner_id, first_phase_session(days[key]), client_key=key)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(key,)) for key in (*days, *days)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    n_exercises = len(demo_program()["phases"][0]["exercises"])
+    with database.session() as s:
+        logs = portal.list_logs(s, runner_id)
+        assert [x.client_key for x in logs] == ["phone-1", "phone-2"]
+        for log in logs:
+            rows = portal.list_decisions(s, runner_id, training_log_id=log.id)
+            assert len(rows) == n_exercises
+            assert {r.data["evaluation"]["day"] for r in rows} == {log.day.isoformat()}

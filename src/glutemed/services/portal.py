@@ -509,6 +509,7 @@ def _reevaluate(s: Session, runner_id: int, program: dict[str, Any], first: Trai
     sessions = repo.list_logs(s, runner_id, kind="session")
     flags = red_flags(s, runner_id)
     tests = _tests(s, runner_id)
+    by_day = repo.overrides_by_day(s, runner_id)
     history: list[progress_log.LoggedDay] = []
     for row in sessions:
         history.append(logged_day(row))
@@ -520,7 +521,12 @@ def _reevaluate(s: Session, runner_id: int, program: dict[str, Any], first: Trai
             if d.override_action is not None
         }
         evaluation = progress_log.evaluate(
-            program, history, overrides=overrides, tests=tests, red_flags=flags
+            program,
+            history,
+            overrides=overrides,
+            tests=tests,
+            red_flags=flags,
+            overrides_by_day=by_day,
         )
         whole = progress_log.evaluation_to_json(evaluation)
         shared = {k: v for k, v in whole.items() if k != "decisions"}
