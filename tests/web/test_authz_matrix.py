@@ -60,6 +60,16 @@ READS = {
     "/api/v1/load-reports/{report_id}": "load",
     "/runners/{runner_id}/feed": "runner",
     "/api/v1/runners/{runner_id}/feed": "runner",
+    "/runners/{runner_id}/today": "runner",  # the runner portal: tests/web/test_portal_pages.py
+    "/runners/{runner_id}/log/session": "runner-own",
+    "/runners/{runner_id}/log/run": "runner-own",
+    "/runners/{runner_id}/logs/{log_id}": "portal-log",
+    "/api/v1/portal/runners/{runner_id}/today": "runner",
+    "/api/v1/portal/runners/{runner_id}/logs": "runner",
+    "/api/v1/portal/runners/{runner_id}/logs/{log_id}": "portal-log",
+    "/runners/{runner_id}/records": "runner",
+    "/runners/{runner_id}/export.json": "runner",
+    "/api/v1/runners/{runner_id}/export": "runner",
 }
 LISTS = {
     "/dashboard": "staff",
@@ -68,11 +78,13 @@ LISTS = {
     "/admin": "admin",
     "/runners/new": "staff",
     "/api/v1/me": "signed-in",
+    "/today": "runner-own",
     "/account/password": "signed-in",
 }
 READS |= {"/runners/{runner_id}/progress": "runner", "/api/v1/runners/{runner_id}/progress": "runner"}
 LISTS |= {"/attention": "staff", "/api/v1/attention": "staff"}  # scoping: tests/web/test_monitoring_web.py
 PUBLIC_GET = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/", "/sign-in", "/invite/{token}"}
+PUBLIC_GET |= {"/portal/figures/{exercise_id}.svg"}  # the handout's exercise figures: no record behind them
 PUBLIC_GET |= {"/feeds/{token}.ics"}  # the secret token is the key (test_feeds; a guessed one below)
 WRITES = {
     "/runners/{runner_id}/invitations": "runner",
@@ -94,6 +106,18 @@ WRITES = {
     "/runners/{runner_id}/feed": "runner-self",
     "/runners/{runner_id}/feed/revoke": "runner-self",
     "/api/v1/runners/{runner_id}/feed": "runner-self",
+    "/runners/{runner_id}/log/session": "runner-own",  # only the runner logs their own training
+    "/runners/{runner_id}/log/run": "runner-own",
+    "/runners/{runner_id}/logs/{log_id}/morning": "runner-own",
+    "/api/v1/portal/runners/{runner_id}/sessions": "runner-own",
+    "/api/v1/portal/runners/{runner_id}/runs": "runner-own",
+    "/api/v1/portal/runners/{runner_id}/logs/{log_id}/morning": "runner-own",
+    "/runners/{runner_id}/records/import": "runner-self",
+    "/api/v1/runners/{runner_id}/logbook": "runner-self",
+    "/runners/{runner_id}/erasure-request": "runner-self",
+    "/api/v1/runners/{runner_id}/erasure-request": "runner-self",
+    "/runners/{runner_id}/erasure": "runner",
+    "/api/v1/runners/{runner_id}/erasure": "runner-json",
 }
 WRITES |= {  # overrides by the wrong clinic, a runner, anonymous: tests/web/test_monitoring_web.py
     "/decisions/{decision_id}/override": "decision",
@@ -129,7 +153,18 @@ def read_targets(world: World) -> list[tuple[str, str, set[str], tuple[str, ...]
         published = owners if clinic == 1 else staff  # C's program is a draft: its runner would not see it
         urls = {
             "runner": (
-                ["/runners/{}", "/api/v1/runners/{}", "/runners/{}/feed", "/api/v1/runners/{}/feed"],
+                [
+                    "/runners/{}",
+                    "/api/v1/runners/{}",
+                    "/runners/{}/feed",
+                    "/api/v1/runners/{}/feed",
+                    "/runners/{}/today",
+                    "/api/v1/portal/runners/{}/today",
+                    "/api/v1/portal/runners/{}/logs",
+                    "/runners/{}/records",
+                    "/runners/{}/export.json",
+                    "/api/v1/runners/{}/export",
+                ],
                 runner,
                 owners,
             ),
@@ -299,12 +334,61 @@ def _write_requests(world: World) -> list[tuple[str, str, set[str], Callable[[An
             ("publish", "", allowed, form(f"/programs/{program}/review", {"action": "publish"})),
             ("api publish", "", allowed, api("PATCH", f"/api/v1/programs/{program}", {"action": "publish"})),
         ]
-        own = allowed | ({"runnerA"} if clinic == 1 else set())  # the runner manages their own feed
+        own = allowed | ({"runnerA"} if clinic == 1 else set())  # the runner's own feed, logbook, request
+        # the erasure with the runner's name typed right, so that only the access rule can refuse it
+        name = "Alice Aardvark" if clinic == 1 else "Carol Cormorant"
+
+        def logbook(url: str) -> Callable[[Any], Any]:
+            book = (b'{"sessions": []}', "application/json")
+            return lambda b: b.client.post(
+                url, data={"csrf_token": b.csrf}, files=[("logbook", ("l.json", *book))]
+            )
+
         out += [
             ("new feed", "", own, form(f"/runners/{runner}/feed", {})),
             ("revoke feed", "", own, form(f"/runners/{runner}/feed/revoke", {})),
             ("api new feed", "", own, api("POST", f"/api/v1/runners/{runner}/feed", {})),
             ("api revoke feed", "", own, api("DELETE", f"/api/v1/runners/{runner}/feed", {})),
+            ("import", "", own, logbook(f"/runners/{runner}/records/import")),
+            ("api import", "", own, api("POST", f"/api/v1/runners/{runner}/logbook", {"sessions": []})),
+            ("ask erasure", "", own, form(f"/runners/{runner}/erasure-request", {})),
+            ("api ask erasure", "", own, api("POST", f"/api/v1/runners/{runner}/erasure-request", {})),
+            ("erase", "", allowed, form(f"/runners/{runner}/erasure", {"confirm_name": name})),
+            (
+                "api erase",
+                "",
+                allowed,
+                api("POST", f"/api/v1/runners/{runner}/erasure", {"confirm_name": name}),
+            ),
+        ]
+        runner_only = {"runnerA"} if clinic == 1 else set()  # the portal: only the runner logs
+        session = {"client_key": "matrix-key-01", "day": "2026-11-02", "baseline_pain": "0"}
+        run = {"date": "2026-11-02", "distance_km": 5, "duration_min": 30, "pain_during_0_10": 0}
+        out += [
+            ("log session", "", runner_only, form(f"/runners/{runner}/log/session", session)),
+            (
+                "log run",
+                "",
+                runner_only,
+                form(f"/runners/{runner}/log/run", {"client_key": "matrix-key-02", **run}),
+            ),
+            ("morning", "", runner_only, form(f"/runners/{runner}/logs/1/morning", {"pain_0_10": "1"})),
+            (
+                "api log run",
+                "",
+                runner_only,
+                api(
+                    "POST",
+                    f"/api/v1/portal/runners/{runner}/runs",
+                    {"client_key": "matrix-key-03", "run": run},
+                ),
+            ),
+            (
+                "api morning",
+                "",
+                runner_only,
+                api("POST", f"/api/v1/portal/runners/{runner}/logs/1/morning", {"pain_0_10": 1}),
+            ),
         ]
     staff = {"admin", "clin1", "clin2"}
     out += [

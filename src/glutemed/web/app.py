@@ -157,6 +157,9 @@ def create_app(settings: WebSettings | None = None, *, database: Database | None
     from glutemed.web.routers import feeds
 
     app.include_router(feeds.router)  # the runner's private calendar feed
+    from glutemed.web.routers import records_io
+
+    app.include_router(records_io.router)  # logbook import, record export and erasure
     from glutemed.web.routers import monitoring
 
     app.include_router(monitoring.router)  # progress charts, attention list, decision overrides
