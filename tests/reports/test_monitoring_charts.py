@@ -90,6 +90,7 @@ def test_load_chart_marks_the_spike_week() -> None:
     assert "spike" in texts(chart.svg)
     assert "running distance (km)" in texts(chart.svg)
     assert "Weeks with a spike: 16 Mar 2026." in chart.alt
+    assert chart.alt.startswith("Running distance per week, 3 weeks from 2 Mar 2026: highest 24 km.")
     assert mc.load_chart([], [], [], [], name="l") is None
 
 

@@ -23,6 +23,7 @@ from glutemed.db.engine import Database, open_database
 from glutemed.db.migrate import upgrade
 from glutemed.db.models import ProgressDecision, Runner, TrainingLog
 from glutemed.services import monitoring as mon
+from glutemed.services import portal
 from glutemed.services.demo import DEMO_INTAKE, demo_dir
 from glutemed.services.intake_schema import load_intake
 from glutemed.services.jobs import json_safe
@@ -482,3 +483,24 @@ def test_attention_list_of_one_clinic(database: Database) -> None:
         everyone = [i.runner_name for i in mon.attention_list(s, None, MON)]
     assert names == ["Hana Here"]
     assert everyone == ["Hana Here", "Theo There"]
+
+
+def test_runs_logged_in_the_portal_are_weeks_of_their_own_with_the_portals_spikes(database: Database) -> None:
+    rid = new_runner(database)
+    spike_day = MON + dt.timedelta(days=7 * 5 + 2)
+    with database.write() as s:
+        for i, (day, km) in enumerate([*STEADY, (spike_day, 14.0)]):
+            run = portal.validate_run(
+                {"date": day.isoformat(), "distance_km": km, "duration_min": km * 5.5, "pain_during_0_10": 1}
+            )
+            portal.log_run(s, rid, run, client_key=f"run{i}")
+    p = progress(database, rid, spike_day)
+    assert p.load_weeks == ()  # no load report imported
+    assert [(w.week_start, w.distance_km, w.runs, w.spikes) for w in p.portal_run_weeks] == [
+        *[(MON + dt.timedelta(days=7 * w), pytest.approx(16.0), 2, 0) for w in range(4)],
+        (MON + dt.timedelta(days=28), 0.0, 0, 0),
+        (MON + dt.timedelta(days=35), pytest.approx(14.0), 1, 1),
+    ]
+    (reason,) = reasons(database, rid, spike_day + dt.timedelta(days=1))
+    assert reason.startswith("Load spike this week")
+    assert reasons(database, rid, spike_day + dt.timedelta(days=8)) == ()

@@ -197,6 +197,7 @@ def load_chart(
     cautions: Sequence[bool],
     *,
     name: str,
+    title: str = "Running distance per week",
 ) -> Chart | None:
     """Running distance per week; weeks with a spike (a run far longer than the recent longest) in red, weeks
     with a weekly caution (distance up sharply on the week before) in amber."""
@@ -215,7 +216,7 @@ def load_chart(
     ax.set_xticks(x, [f"{d:%d %b}" for d in week_starts], fontsize=8, rotation=45 if len(x) > 12 else 0)
     ax.set_xlabel("week starting (Monday)")
     ax.set_ylabel("running distance (km)")
-    ax.set_title("Running distance per week", fontsize=10, loc="left")
+    ax.set_title(title, fontsize=10, loc="left")
     ax.legend(
         handles=[
             Patch(color=LOAD_COLOUR, label="week"),
@@ -229,7 +230,7 @@ def load_chart(
     )
     spiky = [f"{_day(d)}" for d, s in zip(week_starts, spikes, strict=True) if s]
     alt = (
-        f"Running distance per week over {len(week_starts)} weeks from {_day(week_starts[0])}: "
+        f"{title}, {len(week_starts)} weeks from {_day(week_starts[0])}: "
         f"highest {_fmt(max(distance_km))} km. "
         + (f"Weeks with a spike: {', '.join(spiky)}." if spiky else "No week with a spike.")
     )

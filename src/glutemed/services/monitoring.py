@@ -8,7 +8,8 @@ Reading only: every function takes an open session and returns typed, frozen res
   being the published program's weekly calendar (``data["calendar"]``).
 - Dose: each exercise's dose after each decision (``dose_after`` in the decision's data), in the order decided.
 - Load: kilometres per week from the newest training-load report (``glutemed.load/v1``, read through its
-  contract), with the runs the load command judged a spike and the weeks it judged a caution.
+  contract), with the runs the load command judged a spike and the weeks it judged a caution; and, apart, the
+  runs logged in the portal, judged by the portal (``services/portal.judge_run``) the same way.
 - Re-tests: every stored test result scored by the clinical scoring the assessment uses.
 - Gait: each metric of each assessment's gait result beside its smallest detectable difference (SDD, carried
   by the analyzer); a change no larger than the SDD is "no real change".
@@ -37,6 +38,7 @@ from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
 from glutemed.knowledge.rules import bundled_rules
 from glutemed.services.assessment import norm_equation
 from glutemed.services.intake_schema import IntakeIn, TestsIn
+from glutemed.services.portal import PortalInputError, judge_run, validate_run
 
 # glutemed's own default, not from a source: adherence is low when fewer than two thirds of the sessions
 # planned in the last two full weeks were logged.
@@ -170,7 +172,8 @@ class RunnerProgress:
     pain_limit_refs: tuple[str, ...]
     adherence: tuple[AdherenceWeek, ...]
     doses: tuple[DoseSeries, ...]
-    load_weeks: tuple[LoadWeek, ...]
+    load_weeks: tuple[LoadWeek, ...]  # from the newest load report (``glutemed load``)
+    portal_run_weeks: tuple[LoadWeek, ...]  # from the runs logged in the portal
     retests: tuple[RetestSeries, ...]
     retest_note: str
     gait: tuple[GaitSeries, ...]
@@ -415,33 +418,75 @@ def _load_result(s: Session, runner_id: int) -> LoadResult | None:
         return None
 
 
-def load_weeks(result: LoadResult | None) -> tuple[LoadWeek, ...]:
-    """Kilometres and runs per ISO week (from the first to the last week with a run, empty weeks included),
-    with the load command's spikes and cautions."""
-    if result is None or not result.runs:
+def _weeks(
+    runs: Sequence[tuple[dt.date, float]], spike_days: Iterable[dt.date], caution_weeks: Iterable[dt.date]
+) -> tuple[LoadWeek, ...]:
+    """Kilometres and runs per ISO week, from the first to the last week with a run (empty weeks included)."""
+    if not runs:
         return ()
     km: dict[dt.date, float] = defaultdict(float)
-    runs: dict[dt.date, int] = defaultdict(int)
-    for run in result.runs:
-        start = week_start(run.start_utc.date())
-        km[start] += run.distance_m / 1000
-        runs[start] += 1
+    count: dict[dt.date, int] = defaultdict(int)
+    for day, distance_km in runs:
+        km[week_start(day)] += distance_km
+        count[week_start(day)] += 1
     spikes: dict[dt.date, int] = defaultdict(int)
-    for spike in result.judgement.session_spikes:
-        spikes[week_start(spike.date)] += 1
-    cautions = {week_start(c.week_start) for c in result.judgement.weekly_cautions}
+    for day in spike_days:
+        spikes[week_start(day)] += 1
+    cautions = {week_start(d) for d in caution_weeks}
     first, last = min(km), max(km)
     out = []
     while first <= last:
         out.append(
-            LoadWeek(first, km.get(first, 0.0), runs.get(first, 0), spikes.get(first, 0), first in cautions)
+            LoadWeek(first, km.get(first, 0.0), count.get(first, 0), spikes.get(first, 0), first in cautions)
         )
         first += dt.timedelta(days=7)
     return tuple(out)
 
 
+def load_weeks(result: LoadResult | None) -> tuple[LoadWeek, ...]:
+    """The load report's runs per ISO week, with the load command's spikes and weekly cautions."""
+    if result is None:
+        return ()
+    return _weeks(
+        [(run.start_utc.date(), run.distance_m / 1000) for run in result.runs],
+        [spike.date for spike in result.judgement.session_spikes],
+        [c.week_start for c in result.judgement.weekly_cautions],
+    )
+
+
+@dataclass(frozen=True)
+class PortalRun:
+    day: dt.date
+    distance_km: float
+    spike: bool
+    weekly_caution: bool
+
+
+def portal_runs(s: Session, logs: Sequence[TrainingLog]) -> list[PortalRun]:
+    """The runs logged in the portal, each judged by the portal as ``glutemed load`` judges an import."""
+    out = []
+    for log in logs:
+        if log.kind != "run":
+            continue
+        try:
+            run = validate_run({k: v for k, v in log.data.items() if k != "judgement"})  # as it was sent
+        except PortalInputError:
+            continue  # not a run the portal would have stored; nothing to judge
+        judged = judge_run(s, log.runner_id, log)
+        out.append(PortalRun(log.day, run.distance_km, judged.spike, judged.weekly_caution))
+    return out
+
+
+def portal_run_weeks(runs: Sequence[PortalRun]) -> tuple[LoadWeek, ...]:
+    return _weeks(
+        [(r.day, r.distance_km) for r in runs],
+        [r.day for r in runs if r.spike],
+        [r.day for r in runs if r.weekly_caution],
+    )
+
+
 def spike_this_week(result: LoadResult | None, today: dt.date) -> list[dt.date]:
-    """The days of spikes within the last ``SPIKE_DAYS`` days (the dashboard's rule)."""
+    """The days of the load report's spikes within the last ``SPIKE_DAYS`` days (the dashboard's rule)."""
     if result is None:
         return []
     since = today - dt.timedelta(days=SPIKE_DAYS)
@@ -584,6 +629,7 @@ def runner_progress(s: Session, runner: Runner, today: dt.date) -> RunnerProgres
         ),
         doses=dose_series(decisions),
         load_weeks=load_weeks(_load_result(s, runner.id)),
+        portal_run_weeks=portal_run_weeks(portal_runs(s, logs)),
         retests=retests,
         retest_note=retest_note,
         gait=gait_series(s, runner.id, kb),
@@ -617,8 +663,10 @@ def attention_reasons(s: Session, runner: Runner, today: dt.date) -> tuple[str, 
         if row.effective_action == "regress" and row.day >= since:
             reasons.append(f"Regression on {row.day:%d %b}: {row.exercise} ({row.reason}).")
     spikes = spike_this_week(_load_result(s, runner.id), today)
+    since_spike = today - dt.timedelta(days=SPIKE_DAYS)
+    spikes += [r.day for r in portal_runs(s, logs) if r.spike and r.day >= since_spike]
     if spikes:
-        days = ", ".join(f"{d:%d %b}" for d in sorted(spikes))
+        days = ", ".join(f"{d:%d %b}" for d in sorted(set(spikes)))
         reasons.append(f"Load spike this week: a run longer than the recent longest on {days}.")
     flags = _red_flag_names(s, runner.id, kb)
     if flags:

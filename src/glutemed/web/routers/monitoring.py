@@ -99,6 +99,14 @@ def progress_charts(p: monitoring.RunnerProgress) -> dict[str, Any]:
             [w.caution for w in p.load_weeks],
             name="load",
         ),
+        "portal_runs": charts.load_chart(
+            [w.week_start for w in p.portal_run_weeks],
+            [w.distance_km for w in p.portal_run_weeks],
+            [w.spikes for w in p.portal_run_weeks],
+            [w.caution for w in p.portal_run_weeks],
+            name="portal-runs",
+            title="Runs logged in the portal, distance per week",
+        ),
         "gait": gait,
     }
 
