@@ -584,25 +584,27 @@ def _fmt(value: float, digits: int = 2) -> str:
 
 
 def _bin(value: float, edges: Sequence[float], unit: str) -> str:
-    for lo, hi in itertools.pairwise(edges):
-        if lo <= value < hi:
-            return f"{lo:g}-{hi:g} {unit}".strip()
-    return f">= {edges[-1]:g} {unit}" if value >= edges[-1] else f"< {edges[0]:g} {unit}"
+    """The label of the bin holding ``value``: lower edge included, upper excluded (the last one included)."""
+    pairs = list(itertools.pairwise(edges))
+    for i, (lo, hi) in enumerate(pairs):
+        if lo <= value < hi or (i == len(pairs) - 1 and value == hi):
+            return f"{lo:g}+ {unit}" if math.isinf(hi) else f"{lo:g}-{hi:g} {unit}"
+    return f"outside {edges[0]:g}-{edges[-1]:g} {unit}"
 
 
 def camera_settings(rec_cam: CameraDraw, leg_px: float) -> dict[str, str]:
     """Each camera setting of a recording, binned, for the grouped tables."""
     return {
         "placement": rec_cam.placement,
-        "off-axis angle": _bin(abs(rec_cam.off_axis_deg), [0, 5, 10, 15, 20, 25.01], "deg"),
-        "distance": _bin(rec_cam.distance_m, [2.5, 4, 5.5, 7, 8.01], "m"),
-        "height": _bin(rec_cam.height_m, [0.4, 0.7, 1.0, 1.3, 1.61], "m"),
-        "aiming roll": _bin(abs(rec_cam.roll_deg), [0, 2.5, 5.01], "deg"),
-        "aiming pitch/yaw": _bin(max(abs(rec_cam.pitch_deg), abs(rec_cam.yaw_deg)), [0, 2.5, 5.01], "deg"),
+        "off-axis angle": _bin(abs(rec_cam.off_axis_deg), [0, 5, 10, 15, 20, 25], "deg"),
+        "distance": _bin(rec_cam.distance_m, [2.5, 4, 5.5, 7, 8], "m"),
+        "height": _bin(rec_cam.height_m, [0.4, 0.7, 1.0, 1.3, 1.6], "m"),
+        "aiming roll": _bin(abs(rec_cam.roll_deg), [0, 2.5, 5], "deg"),
+        "aiming pitch/yaw": _bin(max(abs(rec_cam.pitch_deg), abs(rec_cam.yaw_deg)), [0, 2.5, 5], "deg"),
         "frame rate": f"{rec_cam.fps_hz:g} fps",
-        "pixel noise": _bin(rec_cam.noise_px, [0, 1, 2, 3.01], "px"),
-        "dropped frames": _bin(100 * rec_cam.drop_fraction, [0, 3, 6, 10.01], "%"),
-        "runner on screen": _bin(leg_px, [0, 200, 300, 400, 600, 1e9], "px").replace("-1e+09", "+"),
+        "pixel noise": _bin(rec_cam.noise_px, [0, 1, 2, 3], "px"),
+        "dropped frames": _bin(100 * rec_cam.drop_fraction, [0, 3, 6, 10], "%"),
+        "runner on screen": _bin(leg_px, [0, 200, 300, 400, 600, math.inf], "px"),
         "orientation": "portrait" if rec_cam.portrait else "landscape",
     }
 
@@ -637,7 +639,23 @@ def report(
             trials, cams=cams, n_rec=len(recordings), batch=batch, seed=seed, command=command, minutes=minutes
         ),
         _error_table(by_metric),
-        _dominance_table(by_metric, settings),
+        _dominance_table(
+            by_metric,
+            settings,
+            title="**Which settings matter.** For each metric, the camera settings ranked by the share of the "
+            "spread of the absolute errors that lies between the setting's groups (1 = the setting alone "
+            "explains the spread, 0 = nothing), with that setting's best and worst group by their 90th "
+            "percentile. The runner is listed too: the two runners differ in how hard they are to measure. "
+            "*Runner on screen* is the median hip-to-ankle length in the picture, which distance and field of "
+            f"view set together. Groups of fewer than {MIN_GROUP} values are left out of the ranking.",
+        ),
+        _dominance_table(
+            by_metric,
+            settings,
+            title="**Once the camera is square on.** The same ranking among the cameras within 10 deg of the "
+            "ideal axis only, to show what matters after the dominant setting is controlled.",
+            keep={"0-5 deg", "5-10 deg"},
+        ),
         _by_setting_tables(by_metric, settings),
         _worst_table(by_metric, recordings),
         _verdict_section(verdict_rows),
@@ -661,7 +679,7 @@ def _intro(
     runners = "; ".join(f"{t.name} ({t.origin})" for t in trials)
     return (
         "## Camera study: random phone cameras through the batch\n\n"
-        f"Re-run: `{command}` (seed {seed}; `--cameras N` for a quicker study). Generator: "
+        f"Re-run: {command} (seed {seed}; `--cameras N` for a quicker study). Generator: "
         "`validation/camera_study.py` (see `validation/README.md`); test: `tests/validation/test_camera_study.py`. "
         f"This run: {len(cams)} cameras x {len(trials)} runners = {n_rec} recordings of {WINDOW_S:g} s each, "
         f"analysed by `glutemed batch` on a Dask LocalCluster ({batch['workers']} workers): {batch['done']} "
@@ -712,46 +730,92 @@ def _group_of(e: ErrorRow, factor: str, settings: dict[tuple[str, int], dict[str
     return e.trial if factor == "runner" else settings[(e.trial, e.camera_id)][factor]
 
 
-def rank_settings(
-    rows: Sequence[ErrorRow], settings: dict[tuple[str, int], dict[str, str]]
-) -> list[tuple[str, float, str, float]]:
+MIN_GROUP = 10  # values per group for a setting to be ranked
+
+
+@dataclass(frozen=True)
+class Ranked:
+    factor: str
+    share: float  # of the spread of the absolute errors, between the factor's groups
+    best: str
+    best_p90: float
+    worst: str
+    worst_p90: float
+
+
+def rank_settings(rows: Sequence[ErrorRow], settings: dict[tuple[str, int], dict[str, str]]) -> list[Ranked]:
     """Settings (and the runner) by the share of the absolute errors' spread they explain, each with its
-    worst group and that group's 90th percentile."""
+    best and worst group by the group's 90th percentile. Groups of fewer than ``MIN_GROUP`` values are left out."""
     finite = [e for e in rows if math.isfinite(e.error)]
-    mags = np.abs([e.error for e in finite])
     ranked = []
     for factor in (*FACTORS, "runner"):
-        groups = [_group_of(e, factor, settings) for e in finite]
+        labels = [_group_of(e, factor, settings) for e in finite]
+        big = {
+            g for g in labels if labels.count(g) >= MIN_GROUP
+        }  # a handful of values would inflate the share
+        if len(big) < 2:
+            continue
+        groups = [g for g in labels if g in big]
+        mags = np.abs([e.error for e, g in zip(finite, labels, strict=True) if g in big])
         p90s = {g: float(np.percentile(mags[[x == g for x in groups]], 90)) for g in sorted(set(groups))}
-        worst = max(p90s, key=p90s.__getitem__)
-        ranked.append((factor, share_explained(mags, groups), worst, p90s[worst]))
-    ranked.sort(key=lambda x: -x[1])
+        best, worst = min(p90s, key=p90s.__getitem__), max(p90s, key=p90s.__getitem__)
+        ranked.append(Ranked(factor, share_explained(mags, groups), best, p90s[best], worst, p90s[worst]))
+    ranked.sort(key=lambda r: -r.share)
     return ranked
 
 
+DOMINANT_SHARE = 0.2  # our own cut for "this setting dominates" in the summary sentence
+
+
 def _dominance_table(
-    by_metric: dict[str, list[ErrorRow]], settings: dict[tuple[str, int], dict[str, str]]
+    by_metric: dict[str, list[ErrorRow]],
+    settings: dict[tuple[str, int], dict[str, str]],
+    *,
+    title: str,
+    keep: set[str] | None = None,
 ) -> str:
+    """``keep``: only recordings whose off-axis group is in it (None: all)."""
     lines = [
-        "**Which settings matter.** For each metric, the camera settings ranked by the share of the spread of "
-        "the absolute errors that lies between the setting's groups (1 = the setting alone explains the "
-        "spread, 0 = nothing), with that setting's worst group and its 90th percentile. The runner is listed "
-        "too: the two runners differ in how hard they are to measure. *Runner on screen* is the median "
-        "hip-to-ankle length in the picture, which distance and field of view set together.",
+        title,
         "",
-        "| metric | first | share | its worst group (90th pct) | second | share | third | share |",
-        "|---|---|---|---|---|---|---|---|",
+        "| metric | n | first | share | its best group / worst group (90th pct) | second | share | third | share |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for metric, rows in by_metric.items():
-        if sum(1 for e in rows if math.isfinite(e.error)) < 5:
+    strong: list[str] = []
+    weak: list[tuple[str, float]] = []
+    for metric, all_rows in by_metric.items():
+        rows = [
+            e for e in all_rows
+            if keep is None or settings[(e.trial, e.camera_id)]["off-axis angle"] in keep
+        ]  # fmt: skip
+        n = sum(1 for e in rows if math.isfinite(e.error))
+        if n < 10:
             continue
         ranked = rank_settings(rows, settings)
-        (f1, s1, g1, p1), (f2, s2, _, _), (f3, s3, _, _) = ranked[:3]
+        if len(ranked) < 3:
+            continue
+        r1, r2, r3 = ranked[:3]
+        d = _digits(metric)
+        unit = METRICS[metric][0]
         lines.append(
-            f"| {LABELS[metric]} | {f1} | {s1:.2f} | {g1}: {_fmt(p1, _digits(metric))} | {f2} | {s2:.2f} "
-            f"| {f3} | {s3:.2f} |"
+            f"| {LABELS[metric]} | {n} | {r1.factor} | {r1.share:.2f} | {r1.best}: {_fmt(r1.best_p90, d)} / "
+            f"{r1.worst}: {_fmt(r1.worst_p90, d)} | {r2.factor} | {r2.share:.2f} | {r3.factor} | {r3.share:.2f} |"
         )
-    return "\n".join(lines)
+        if r1.share >= DOMINANT_SHARE:
+            strong.append(
+                f"{r1.factor} dominates {LABELS[metric]} (share {r1.share:.2f}; 90th percentile "
+                f"{_fmt(r1.best_p90, d)} {unit} at {r1.best} against {_fmt(r1.worst_p90, d)} at {r1.worst})"
+            )
+        else:
+            weak.append((LABELS[metric], r1.share))
+    words = "; ".join(strong) if strong else "no setting dominates any metric"
+    if weak:
+        words += (
+            f". For {', '.join(w for w, _ in weak)} no single setting explains more than "
+            f"{max(s for _, s in weak):.2f} of the spread (the share {DOMINANT_SHARE:g} that we call dominant "
+            "is our own cut)"
+        )
+    return "\n".join(lines) + f"\n\nIn words: {words}."
 
 
 def _by_setting_tables(
@@ -938,11 +1002,13 @@ def run_study(
     out: Path,
     workers: int,
     trial_names: Iterable[str] | None = None,
+    trials: Sequence[Trial] | None = None,
     fixed_cameras: Sequence[CameraDraw] | None = None,
     command: str = "",
 ) -> StudyResult:
+    """The whole study; ``trials`` (already loaded) and ``fixed_cameras`` replace the loading and the draw."""
     started = time.perf_counter()
-    trials = load_trials(data, trial_names)
+    trials = list(trials) if trials is not None else load_trials(data, trial_names)
     if not trials:
         raise StudyError("no trials chosen")
     cams = list(fixed_cameras) if fixed_cameras is not None else draw_cameras(cameras, seed, trials)
@@ -990,9 +1056,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cameras < 1 or args.workers < 1:
         print("error: --cameras and --workers must be at least 1", file=sys.stderr)
         return 2
-    command = f"python -m validation.camera_study --cameras {args.cameras} --seed {args.seed}"
+    command = f"`python -m validation.camera_study --cameras {args.cameras} --seed {args.seed}`"
     if args.cameras == DEFAULT_CAMERAS and args.seed == DEFAULT_SEED:
-        command = f"make validation` (that is, `nice {command} --write-doc"
+        command = (
+            "`make validation` (runs `nice -n 10 .venv/bin/python -m validation.camera_study --write-doc`)"
+        )
     try:
         result = run_study(
             cameras=args.cameras,
