@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from glutemed import __version__
 from glutemed.core.load import Session as Activity
 from glutemed.core.load_models import build_report
 from glutemed.db import accounts, records
+from glutemed.db.devcluster import PostgresMissingError, TempCluster
 from glutemed.db.engine import Database, open_database
 from glutemed.db.migrate import upgrade
 from glutemed.db.models import ProgressDecision, Runner, TrainingLog
@@ -34,10 +36,38 @@ _keys = itertools.count()
 INTAKE = load_intake(demo_dir() / DEMO_INTAKE).model_dump(mode="json", exclude_none=True)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'm.db'}", pool_size=2, max_overflow=2)
-    upgrade(database.engine)
+@pytest.fixture(scope="module")
+def pg_template() -> Iterator[tuple[TempCluster, str]]:
+    """A throw-away PostgreSQL cluster (Debian's package) with a migrated template database."""
+    try:
+        cluster = TempCluster.start(max_connections=30)
+    except PostgresMissingError as exc:
+        if os.environ.get("GLUTEMED_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(f"{exc}; `make test` installs it")
+    with cluster:
+        template = open_database(cluster.create_database("monitoring_template"), pool_size=1, max_overflow=0)
+        upgrade(template.engine)
+        template.dispose()
+        yield cluster, "monitoring_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database: a SQLite file or a copy of the PostgreSQL template."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.db'}"
+    else:
+        cluster, template = request.getfixturevalue("pg_template")
+        name = f"monitoring_{next(_keys)}"
+        admin = open_database(cluster.url("postgres"), pool_size=1, max_overflow=0)
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.dispose()
+        url = cluster.url(name)
+    database = open_database(url, pool_size=2, max_overflow=2)
+    if request.param == "sqlite":
+        upgrade(database.engine)
     yield database
     database.dispose()
 
