@@ -267,7 +267,11 @@ class Worker:
         self._dask_stack.close()
 
     def run_once(self) -> int | None:
-        """Claim one job and run it; the job's id, or None when nothing was waiting."""
+        """Claim one job and run it; the job's id, or None when nothing was waiting.
+
+        With a Dask scheduler, the cluster is reached first: no job is claimed while it is away
+        (:class:`DaskUnavailableError`)."""
+        self.connect_dask()
         held = queue.claim(self.database, self.worker_id, lease=self.lease, kinds=self.kinds)
         if held is None:
             return None
@@ -296,6 +300,7 @@ class Worker:
         return count
 
     def execute(self, held: Claim) -> None:
+        client = self.connect_dask()  # connected already when called from run_once
         every = min(PROGRESS_EVERY_S, self.lease.total_seconds() / 3)
         lease = _Lease(self.database, held, self.lease, every)
         ctx = JobContext(
@@ -311,7 +316,6 @@ class Worker:
             handler = {**_handlers(), **self.handlers}.get(held.kind)
             if handler is None:
                 raise JobInputError(f"this worker does not run {held.kind!r} jobs")
-            client = self.connect_dask()
             if client is not None and held.kind == "analyze":
                 pose_on_dask(ctx, client)
             outcome = handler(ctx)
