@@ -344,3 +344,41 @@ def test_runs_are_judged_like_glutemed_load(clinic: PortalClinic) -> None:
     again = _run(MONDAY + dt.timedelta(days=4), 12.0, "run-key-3", clinic)
     assert not again.created
     assert clinic.count() == 4
+
+
+def top_session(day: dt.date) -> SessionIn:
+    """The first phase's exercises with every set at the top of the catalogue's range, pain 0."""
+    kb = knowledge_base()
+    exercises = []
+    for item in demo_program()["phases"][0]["exercises"]:
+        dose = kb.exercises[item["exercise_id"]].dose
+        one: dict[str, Any] = {"pain_during_0_10": 0}
+        if dose.hold_s_range is not None:
+            one["hold_s"] = dose.hold_s_range[1]
+        else:
+            assert dose.reps_range is not None
+            one["reps"] = dose.reps_range[1]
+        exercises.append({"exercise": item["exercise_id"], "sets": [one] * item["sets"]})
+    return SessionIn.model_validate({"date": day.isoformat(), "exercises": exercises})
+
+
+def test_the_phase_moves_on_after_a_progress_on_every_exercise_and_a_re_test(clinic: PortalClinic) -> None:
+    a = clinic.ids["A"]
+    phases = demo_program()["phases"]
+    with clinic.database.write() as s:
+        logged = portal.log_session(s, a, top_session(MONDAY), client_key="key-top-1")
+        portal.log_morning(s, a, logged.log.id, pain_0_10=0.0)
+    with clinic.database.session() as s:
+        assert {d.action for d in portal.decisions_of(s, a, logged.log.id)} == {"progress"}
+        waiting = portal.today(s, a, MONDAY + dt.timedelta(days=2))
+    assert waiting.phase_id == phases[0]["id"]
+    assert "re-tests you before the next phase" in waiting.phase_note
+    with clinic.database.write() as s:
+        records.add_test_result(s, a, demo_intake()["tests"])
+    with clinic.database.session() as s:
+        moved = portal.today(s, a, MONDAY + dt.timedelta(days=2))
+        form = portal.session_exercises(s, a, MONDAY + dt.timedelta(days=2))
+    assert moved.phase_id == phases[1]["id"]
+    assert moved.phase_note == ""
+    assert [e.exercise_id for e in moved.exercises] == [e["exercise_id"] for e in phases[1]["exercises"]]
+    assert [e.exercise_id for e in form] == [e["exercise_id"] for e in phases[1]["exercises"]]

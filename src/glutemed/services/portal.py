@@ -14,8 +14,9 @@ next-morning answers, each followed by the progression decisions over the runner
   threshold of the longest run of the previous 30 days is a spike (frandsen2025).
 
 The current phase is the phase whose exercises the latest logged session holds most of (the first phase before
-any session is logged): a phase changes when the clinician publishes a new program or the runner logs the next
-phase's exercises after the decision page says the phase may close.
+any session is logged); it moves on when every exercise of it earned "progress" in the latest session and the
+clinician recorded a re-test after it (for the isolated-strength phase, one that meets the strength criterion):
+see :func:`current_phase`.
 
 Every function takes a session inside a transaction the caller owns; callers that write use
 ``Database.write()`` (the runner's row is locked, so two devices logging at once are applied one after the
@@ -32,17 +33,21 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
+from glutemed.core.clinical_scoring import TestScore, score_all
 from glutemed.core.load import RUN_SPORTS
 from glutemed.core.load import Session as LoadSession
 from glutemed.core.load_models import build_report
+from glutemed.core.progression import Decision, phase_ready
 from glutemed.db import portal as repo
 from glutemed.db import records
 from glutemed.db.models import ProgressDecision, TrainingLog
 from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
+from glutemed.knowledge.rules import bundled_rules
 from glutemed.services import progress_log
-from glutemed.services.intake_schema import IntakeIn, SessionIn, _Strict, validate
+from glutemed.services.assessment import norm_equation
+from glutemed.services.intake_schema import IntakeIn, RunnerIn, SessionIn, TestsIn, _Strict, validate
 from glutemed.services.load import load_params
-from glutemed.services.program import URGENCY_WORDS
+from glutemed.services.program import STRENGTH_PHASE, URGENCY_WORDS, strength_criterion
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MORNING_WINDOW_DAYS = 2  # the next-morning question stays open for two days (glutemed default)
@@ -187,6 +192,7 @@ class TodayPlan:
     logged_today: tuple[LogView, ...] = ()
     last_decisions: tuple[DecisionView, ...] = ()
     last_log_id: int | None = None
+    phase_note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -287,12 +293,61 @@ def _phase_of(program: dict[str, Any], logged: set[str]) -> dict[str, Any] | Non
     return best
 
 
-def current_phase(program: dict[str, Any], session_logs: Sequence[TrainingLog]) -> dict[str, Any] | None:
-    """The phase of the latest logged session (most of its exercises), or the first phase."""
+def _retest_scores(s: Session, runner_id: int, after: dt.datetime) -> tuple[TestScore, ...] | None:
+    """The clinical re-test recorded after ``after``, scored as the assessment scores it; None without one."""
+    row = records.latest_test_result(s, runner_id)
+    if row is None or row.created_at < after:
+        return None
+    intake = records.latest_intake(s, runner_id)
+    if intake is None or not isinstance(intake.data.get("runner"), dict):
+        return ()
+    runner = RunnerIn.model_validate(intake.data["runner"])
+    kb = knowledge_base()
+    scores = score_all(
+        validate(TestsIn, row.data, f"tests {row.id}").to_core(),
+        age_years=runner.age_years,
+        male=runner.sex == "male",
+        mass_kg=runner.mass_kg,
+        thresholds=bundled_rules().thresholds(),
+        norm=norm_equation(kb),
+    )
+    return tuple(scores)
+
+
+def current_phase(
+    s: Session, runner_id: int, program: dict[str, Any], session_logs: Sequence[TrainingLog]
+) -> tuple[dict[str, Any] | None, str]:
+    """The phase the runner is in, and a note for the runner when the phase is done but waits for a re-test.
+
+    The phase of the latest logged session (most of its exercises; the first phase before any log). It moves
+    on to the next phase when every exercise of that phase earned "progress" in the latest session (core's
+    ``phase_ready``, with the clinician's overrides) and the clinician recorded a re-test after it; the
+    isolated-strength phase also needs that re-test to meet the strength criterion (``strength_criterion``).
+    """
     logged: set[str] = set()
     if session_logs:
         logged = {e.get("exercise", "") for e in session_logs[-1].data.get("exercises", [])}
-    return _phase_of(program, logged)
+    phase = _phase_of(program, logged)
+    if phase is None or not session_logs:
+        return phase, ""
+    last = session_logs[-1]
+    stored = repo.list_decisions(s, runner_id, training_log_id=last.id)
+    decided = [Decision(d.exercise_id, repo.effective_action(d), d.reason, d.next_step, ()) for d in stored]  # type: ignore[arg-type]
+    ready, _text = phase_ready(decided, tuple(e["exercise_id"] for e in phase.get("exercises", [])))
+    phases: list[dict[str, Any]] = program.get("phases", [])
+    index = next(i for i, p in enumerate(phases) if p is phase)
+    if not ready or index + 1 >= len(phases):
+        return phase, ""
+    waiting = "You reached the top of every exercise of this phase. Your clinician re-tests you before the next phase."
+    scores = _retest_scores(s, runner_id, last.created_at)
+    if scores is None:
+        return phase, waiting
+    if phase["id"] == STRENGTH_PHASE and strength_criterion(scores)[0] is not True:
+        return phase, (
+            "You reached the top of every exercise of this phase; the strength re-test is not yet where it "
+            "needs to be, so you stay in this phase for now."
+        )
+    return phases[index + 1], ""
 
 
 def _plan_day(program: dict[str, Any], phase_id: str, day: dt.date) -> tuple[bool, bool, list[str]]:
@@ -419,7 +474,7 @@ def today(s: Session, runner_id: int, day: dt.date) -> TodayPlan:
             **common,
         )
     sessions = [x for x in logs if x.kind == "session" and x.day <= day]
-    phase = current_phase(program, sessions)
+    phase, phase_note = current_phase(s, runner_id, program, sessions)
     if phase is None:
         return TodayPlan(day, "no-program", "No program yet", "Your program has no exercises yet.", **common)
     history = [logged_day(x) for x in sessions]
@@ -434,6 +489,7 @@ def today(s: Session, runner_id: int, day: dt.date) -> TodayPlan:
         "pre_run": _pre_run_items(program, phase["id"], kb),
         "last_log_id": last.id if last else None,
         "last_decisions": decisions_of(s, runner_id, last.id) if last else (),
+        "phase_note": phase_note,
         **common,
     }
     if session_day:
@@ -472,7 +528,7 @@ def session_exercises(s: Session, runner_id: int, day: dt.date) -> tuple[Exercis
     if row is None:
         return ()
     sessions = [x for x in repo.list_logs(s, runner_id, kind="session") if x.day <= day]
-    phase = current_phase(row.data, sessions)
+    phase, _note = current_phase(s, runner_id, row.data, sessions)
     if phase is None:
         return ()
     history = [logged_day(x) for x in sessions]
