@@ -128,5 +128,24 @@ def test_runner_logs_a_session_and_the_morning_on_a_phone(  # noqa: PLR0915 - on
         assert {r.action for r in rows} == {"progress"}
         for row in rows:
             assert row.data["dose_after"]["text"] in page.locator("body").inner_text()
+
+        # a run typed half-way, then the page is reloaded (the phone killed the tab): the draft comes back
+        page.goto(f"/runners/{a}/log/run?day={TUESDAY.isoformat()}")
+        key = page.input_value('input[name="client_key"]')
+        page.fill("#f-distance_km", "7.5")
+        page.fill("#f-duration_min", "44")
+        page.reload()
+        assert page.input_value("#f-distance_km") == "7.5"
+        assert page.input_value("#f-duration_min") == "44"
+        assert page.input_value('input[name="client_key"]') == key  # the same key: a resend stores one run
+        assert "had not sent yet" in page.locator(".send-status").inner_text()
+        no_sideways_scroll(page)
+        page.fill("#f-pain_during_0_10", "0")
+        page.click("button.big")
+        page.wait_for_url(f"**/runners/{a}/logs/*")
+        assert "Run of 7.5 km in 44 min" in page.content()
+        with clinic.database.session() as s:
+            runs = repo.list_logs(s, a, kind="run")
+        assert [r.client_key for r in runs] == [key]
     finally:
         context.close()
