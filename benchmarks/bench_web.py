@@ -39,6 +39,7 @@ from glutemed.db.engine import Database, open_database
 from glutemed.db.migrate import upgrade
 from glutemed.db.models import Assessment, Intake, ProgramRecord, Runner
 from glutemed.db.storage import FileStore
+from glutemed.db.summaries import assessment_summary
 from glutemed.services.demo import DEMO_INTAKE, demo_dir
 from glutemed.services.intake_schema import load_intake
 from glutemed.services.jobs import Worker
@@ -105,6 +106,7 @@ def seed(database: Database, data_dir: Path) -> dict[str, int]:
         )
         have = len(s.scalars(select(Assessment.id)).all())
         per_runner = -(-(ASSESSMENTS - have) // RUNNERS)
+        summary = assessment_summary(real.gait_result, real.assessment).columns()
         rows = [
             {
                 "runner_id": r,
@@ -112,6 +114,7 @@ def seed(database: Database, data_dir: Path) -> dict[str, int]:
                 "assessment": real.assessment,
                 "files": real.files,
                 "intake_id": None,
+                **summary,  # what records.add_assessment stores next to the documents
             }
             for r in runner_ids
             for _ in range(per_runner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from tests.web.conftest import PASSWORD, Browser, World, csrf_of
 
@@ -61,6 +62,92 @@ def test_wrong_passwords_are_throttled_durably(fresh: World) -> None:
     assert r.status_code == 429
     b.client.close()
     b2.client.close()
+
+
+def _from(app: object, ip: str, name: str) -> Browser:
+    """A browser whose requests come from ``ip`` (as uvicorn reports the client's address)."""
+    from fastapi.testclient import TestClient
+
+    b = Browser(app, name)
+    b.client.close()
+    b.client = TestClient(app, follow_redirects=False, client=(ip, 40000))  # type: ignore[arg-type]
+    b.refresh_csrf()
+    return b
+
+
+def _try(b: Browser, email: str, password: str) -> Any:
+    return b.client.post("/sign-in", data={"email": email, "password": password, "csrf_token": b.csrf})
+
+
+def test_someone_typing_a_victims_email_elsewhere_does_not_lock_the_victim_out(fresh: World) -> None:
+    attacker = _from(fresh.app, "198.51.100.7", "attacker")
+    for _ in range(5):
+        assert _try(attacker, "clin1@t.test", "guess").status_code == 401
+    refused = _try(attacker, "clin1@t.test", PASSWORD)
+    assert refused.status_code == 429  # even the right password: this address waits
+    wait = int(refused.headers["retry-after"])
+    assert 0 < wait <= 15 * 60  # the window (login_window_s, 15 minutes)
+    assert "from this device or network" in refused.text
+    assert f"wait {-(-wait // 60)} minutes" in refused.text
+    victim = _from(fresh.app, "203.0.113.20", "victim")
+    assert _try(victim, "clin1@t.test", PASSWORD).status_code == 303  # the real user, elsewhere, signs in
+    attacker.client.close()
+    victim.client.close()
+
+
+def test_one_address_trying_many_accounts_is_paused(fresh: World) -> None:
+    from glutemed.web.security import PER_ADDRESS_FACTOR
+
+    limit = PER_ADDRESS_FACTOR * 5  # login_max_failures is 5 by default
+    b = _from(fresh.app, "198.51.100.8", "sprayer")
+    for i in range(limit):
+        assert _try(b, f"someone{i}@t.test", "guess").status_code == 401
+    refused = _try(b, "clin1@t.test", PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins from this device or network" in refused.text
+    assert _try(_from(fresh.app, "203.0.113.21", "other"), "clin1@t.test", PASSWORD).status_code == 303
+    b.client.close()
+
+
+def test_the_pause_ends_with_the_window_and_many_places_have_a_generous_limit(fresh: World) -> None:
+    from glutemed.db.models import LoginAttempt
+    from glutemed.web.security import PER_ACCOUNT_FACTOR, login_throttle
+
+    window = dt.timedelta(minutes=15)
+    now = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    with fresh.database.write() as s:
+        # five failures from one address, the oldest 14 minutes ago: paused until it leaves the window
+        for minutes_ago in (14, 10, 6, 3, 1):
+            at = now - dt.timedelta(minutes=minutes_ago)
+            s.add(LoginAttempt(email="clin1@t.test", ip="198.51.100.9", success=False, at=at))
+        s.flush()
+        held = login_throttle(s, "CLIN1@t.test", "198.51.100.9", max_failures=5, window=window, now=now)
+        assert held is not None
+        assert held.retry_after_s == 60
+        assert "wait 1 minute " in held.message
+        later = now + dt.timedelta(seconds=61)
+        assert (
+            login_throttle(s, "clin1@t.test", "198.51.100.9", max_failures=5, window=window, now=later)
+            is None
+        )
+        assert (
+            login_throttle(s, "clin1@t.test", "203.0.113.1", max_failures=5, window=window, now=now) is None
+        )
+        # failures spread over many addresses: only past 10 x 5 of them in the window is the account paused
+        for i in range(PER_ACCOUNT_FACTOR * 5 - 5):
+            at = now - dt.timedelta(seconds=30 + i)
+            s.add(LoginAttempt(email="clin1@t.test", ip=f"10.0.{i // 250}.{i % 250}", success=False, at=at))
+        s.flush()
+        spread = login_throttle(s, "clin1@t.test", "203.0.113.1", max_failures=5, window=window, now=now)
+        assert spread is not None
+        assert "from many places" in spread.message
+        # a success (the password was known) clears the account's counts
+        s.add(LoginAttempt(email="clin1@t.test", ip="203.0.113.1", success=True, at=now))
+        s.flush()
+        after = now + dt.timedelta(seconds=1)
+        assert (
+            login_throttle(s, "clin1@t.test", "203.0.113.1", max_failures=5, window=window, now=after) is None
+        )
 
 
 def test_sign_in_without_csrf_is_refused(fresh: World) -> None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from glutemed.cli.common import console, err_console, fail
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from glutemed.db import Database
+    from glutemed.web.settings import WebSettings
 
 
 def serve_command(
@@ -40,14 +47,21 @@ def serve_command(
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="Mark cookies Secure (serve behind an HTTPS proxy).")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Web server processes (default: one per CPU core, at most 4; always 1 for an in-memory SQLite).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the clinic web app (http://HOST:PORT). Migrates the database to the newest schema, seeds a demo
-    clinic into an empty database and prints its logins, and runs one job worker unless --no-worker."""
-    import uvicorn
-
+    clinic into an empty database and prints its logins, and runs one job worker unless --no-worker. Several web
+    processes (--workers) share the database; the job worker runs in this, the supervising, process."""
     from glutemed.db import FileStore, open_database, upgrade
     from glutemed.services.jobs import Worker
-    from glutemed.web.app import create_app
     from glutemed.web.seed import is_empty, seed_demo, write_logins
     from glutemed.web.settings import WebSettings
 
@@ -80,15 +94,65 @@ def serve_command(
     if not no_worker:
         thread = threading.Thread(target=worker.run, name="glutemed-worker", daemon=True)
         thread.start()
-    app = create_app(settings, database=database)
-    console.print(f"glutemed at http://{host}:{port}  (API docs at /docs)", highlight=False)
+    processes = web_processes(database.url, workers)
+    console.print(
+        f"glutemed at http://{host}:{port}  (API docs at /docs; {processes} web process"
+        f"{'es' if processes > 1 else ''})",
+        highlight=False,
+    )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+        _run_uvicorn(settings, database, host=host, port=port, processes=processes)
     finally:
         worker.stop_event.set()
         if thread is not None:
             thread.join(timeout=30)
         database.dispose()
+
+
+def _run_uvicorn(settings: WebSettings, database: Database, *, host: str, port: int, processes: int) -> None:
+    import uvicorn
+
+    from glutemed.web.app import create_app
+
+    if processes == 1:
+        app = create_app(settings, database=database)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+        return
+    # each process builds its own app (and connection pool) from the environment set here; the key that signs
+    # the session cookies is made once now, so every process accepts the others' cookies
+    settings.effective_secret_key()
+    os.environ["GLUTEMED_DATABASE_URL"] = database.url.render_as_string(hide_password=False)
+    os.environ["GLUTEMED_DATA_DIR"] = str(settings.data_dir)
+    if settings.secure_cookies:
+        os.environ["GLUTEMED_SECURE_COOKIES"] = "true"
+    uvicorn.run(
+        "glutemed.web.app:create_app",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+MAX_DEFAULT_PROCESSES = 4  # each process keeps its own pool of up to 20 database connections
+
+
+def web_processes(url: URL, asked: int | None) -> int:
+    """How many uvicorn processes to run: ``asked``, else one per CPU core this process may use (at most
+    :data:`MAX_DEFAULT_PROCESSES`). An in-memory SQLite database lives in one process, so it gets one; a
+    SQLite file is opened in WAL mode (``db/engine.py``), where readers in several processes do not block each
+    other and writers wait their turn."""
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return 1
+    if asked is not None:
+        return asked
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_PROCESSES))
 
 
 def register(app: typer.Typer) -> None:

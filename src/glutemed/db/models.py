@@ -225,6 +225,8 @@ class LoadReport(Base):
     data: Mapped[dict[str, Any]]  # glutemed.load/v1
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name -> path relative to the data folder
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # read off ``data`` once when the row is added (db/summaries.py), for pages that list many runners
+    summary_last_spike: Mapped[dt.date | None] = mapped_column(Date)  # newest session-spike day
 
 
 class Assessment(Base):
@@ -242,6 +244,14 @@ class Assessment(Base):
     assessment: Mapped[dict[str, Any] | None]  # assessment_to_json; None: gait analysed, no intake yet
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name -> path relative to the data folder
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # read off gait_result and assessment once when the row is added (db/summaries.py); the gait ones are NULL
+    # without a gait result, the others without an assessment document
+    summary_verdicts: Mapped[list[Any] | None] = mapped_column(Json)  # flagged and borderline faults per leg
+    summary_flagged: Mapped[int | None] = mapped_column(Integer)
+    summary_borderline: Mapped[int | None] = mapped_column(Integer)
+    summary_not_judged: Mapped[int | None] = mapped_column(Integer)
+    summary_stopped: Mapped[bool | None] = mapped_column(Boolean)
+    summary_red_flags: Mapped[list[Any] | None] = mapped_column(Json)
 
 
 class ProgramRecord(Base):

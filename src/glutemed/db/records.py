@@ -24,6 +24,7 @@ from glutemed.db.models import (
     Upload,
     utcnow,
 )
+from glutemed.db.summaries import assessment_summary, last_spike_day
 
 
 class RecordError(ValueError):
@@ -153,7 +154,14 @@ def add_load_report(
     upload_id: int | None = None,
     files: dict[str, str] | None = None,
 ) -> LoadReport:
-    row = LoadReport(runner_id=runner_id, data=data, job_id=job_id, upload_id=upload_id, files=files or {})
+    row = LoadReport(
+        runner_id=runner_id,
+        data=data,
+        job_id=job_id,
+        upload_id=upload_id,
+        files=files or {},
+        summary_last_spike=last_spike_day(data),
+    )
     s.add(row)
     s.flush()
     return row
@@ -202,6 +210,7 @@ def add_assessment(
         test_result_id=test_result_id,
         load_report_id=load_report_id,
         files=files or {},
+        **assessment_summary(gait_result, assessment).columns(),
     )
     s.add(row)
     s.flush()

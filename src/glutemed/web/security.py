@@ -5,6 +5,8 @@ HttpOnly, SameSite=Lax and Secure when the app is served over HTTPS. A session o
 password change, or older than ``session_max_age_s``, is void. Every visitor, signed in or not, has a session
 id, and the CSRF token is an HMAC of it: a token is bound to one session, and signing in starts a new session
 (so a token or a session id planted before sign-in is worthless after it).
+
+Sign-in throttling (:func:`login_throttle`) is at the end of this module.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
+
+from glutemed.db.models import LoginAttempt
 
 COOKIE = "glutemed_session"
 CSRF_FIELD = "csrf_token"
@@ -89,3 +95,95 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- sign-in throttling ----------------------------------------------------------------------------------
+#
+# Three limits over the same sliding window (``login_window_s``), each counted in the durable login_attempts
+# table so every web process throttles alike. The tight one is per account *and* address: someone typing a
+# runner's email from elsewhere pauses only their own attempts, never the runner's. The per-address limit stops
+# one machine from trying many accounts; the per-account limit over all addresses is generous and only stops
+# guessing spread over many machines. A success clears the account's counts (the password was known); a refused
+# attempt (throttled) is not a password check and is not counted, so waiting out the pause always ends it.
+# The multipliers are our own defaults, not taken from a published source.
+
+PER_ADDRESS_FACTOR = 4  # failures from one address, over all accounts: 4 x login_max_failures
+PER_ACCOUNT_FACTOR = 10  # failures for one account, over all addresses: 10 x login_max_failures
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """A sign-in refused before the password is checked: what to tell the person and how long to wait."""
+
+    message: str
+    retry_after_s: int
+
+
+def wait_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _wait(failures: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime) -> int | None:
+    """Seconds until fewer than ``limit`` of ``failures`` (oldest first, all within the window) remain in it;
+    None when there are fewer already."""
+    if len(failures) < limit:
+        return None
+    leaves = failures[len(failures) - limit] + window  # then only limit - 1 are left in the window
+    return max(1, int(-(-(leaves - now).total_seconds() // 1)))
+
+
+def login_throttle(
+    s: Session,
+    email: str,
+    ip: str | None,
+    *,
+    max_failures: int,
+    window: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> Throttled | None:
+    """Why a sign-in for ``email`` from ``ip`` must wait now, or None when it may go ahead."""
+    now = now or dt.datetime.now(dt.UTC)
+    address = email.strip().lower()[:320]
+    since = now - window
+    last_ok = s.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == address, LoginAttempt.success.is_(True), LoginAttempt.at >= since
+        )
+    )
+    failed = (LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    account = list(
+        s.execute(
+            select(LoginAttempt.at, LoginAttempt.ip)
+            .where(LoginAttempt.email == address, *failed, LoginAttempt.at >= (last_ok or since))
+            .order_by(LoginAttempt.at)
+        ).all()
+    )
+    here = [at for at, from_ip in account if from_ip == ip]
+    wait = _wait(here, max_failures, window, now)
+    if wait is not None:
+        return Throttled(
+            f"Too many failed sign-ins for this account from this device or network; wait {wait_words(wait)} "
+            "and try again, or ask your clinic to reset the password.",
+            wait,
+        )
+    if ip is not None:
+        everyone = list(
+            s.scalars(select(LoginAttempt.at).where(LoginAttempt.ip == ip, *failed).order_by(LoginAttempt.at))
+        )
+        wait = _wait(everyone, PER_ADDRESS_FACTOR * max_failures, window, now)
+        if wait is not None:
+            return Throttled(
+                f"Too many failed sign-ins from this device or network; wait {wait_words(wait)} and try again.",
+                wait,
+            )
+    wait = _wait([at for at, _ in account], PER_ACCOUNT_FACTOR * max_failures, window, now)
+    if wait is not None:
+        return Throttled(
+            f"Too many failed sign-ins for this account from many places; wait {wait_words(wait)} and try "
+            "again, or ask your clinic to reset the password.",
+            wait,
+        )
+    return None

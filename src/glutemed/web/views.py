@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,30 +14,17 @@ from sqlalchemy.orm import Session
 
 from glutemed.db import records
 from glutemed.db.models import Assessment, Intake, Job, LoadReport, ProgramRecord, Runner
+from glutemed.db.summaries import fault_verdicts
 from glutemed.services.intake_schema import IntakeIn
 from glutemed.web import schemas as sc
 from glutemed.web.deps import Principal
 
 OPEN_STATES = ("queued", "running")
-SHOWN_VERDICTS = ("flagged", "borderline")
 
 
 def verdicts(gait_result: dict[str, Any] | None, *, all_verdicts: bool = False) -> list[sc.LegVerdict]:
     """The analyzer's own verdicts per fault and leg (flagged and borderline unless ``all_verdicts``)."""
-    if not gait_result:
-        return []
-    out = []
-    for fault in gait_result.get("faults", []):
-        if all_verdicts or fault.get("verdict") in SHOWN_VERDICTS:
-            out.append(
-                sc.LegVerdict(
-                    fault_id=str(fault.get("fault_id", "")),
-                    name=str(fault.get("name") or fault.get("fault_id", "")),
-                    side=str(fault.get("side", "")),
-                    verdict=str(fault.get("verdict", "")),
-                )
-            )
-    return out
+    return [sc.LegVerdict(**v) for v in fault_verdicts(gait_result, all_verdicts=all_verdicts)]
 
 
 def intake_red_flags(data: dict[str, Any]) -> list[str]:
@@ -44,6 +34,34 @@ def intake_red_flags(data: dict[str, Any]) -> list[str]:
     except ValidationError:
         return []
     return list(intake.red_flags.present)
+
+
+class _IntakeFlags:
+    """Red flags per stored intake id, kept in this process: an intake row is never changed once added (a new
+    intake is a new row), so the rules run once per intake instead of once per dashboard line and request."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._known: OrderedDict[int, list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, s: Session, intake_ids: list[int]) -> dict[int, list[str]]:
+        with self._lock:
+            found = {i: self._known[i] for i in intake_ids if i in self._known}
+        missing = [i for i in intake_ids if i not in found]
+        if missing:
+            for intake_id, data in s.execute(select(Intake.id, Intake.data).where(Intake.id.in_(missing))):
+                found[intake_id] = intake_red_flags(data)
+            with self._lock:
+                for intake_id in missing:
+                    if intake_id in found:
+                        self._known[intake_id] = found[intake_id]
+                while len(self._known) > self._size:
+                    self._known.popitem(last=False)
+        return found
+
+
+INTAKE_FLAGS = _IntakeFlags()
 
 
 def intake_read(row: Any) -> sc.IntakeRead:
@@ -130,12 +148,9 @@ def runner_detail(s: Session, runner: Runner, user: Principal, *, can_change: bo
     )
 
 
-def spike_this_week(report: LoadReport | None, today: dt.date) -> bool:
-    if report is None:
-        return False
-    week_ago = (today - dt.timedelta(days=7)).isoformat()
-    spikes = (report.data.get("judgement") or {}).get("session_spikes", [])
-    return any(str(spike.get("date", "")) >= week_ago for spike in spikes)
+def spike_this_week(last_spike: dt.date | None, today: dt.date) -> bool:
+    """A session spike (the load report's own) in the seven days up to ``today``."""
+    return last_spike is not None and last_spike >= today - dt.timedelta(days=7)
 
 
 def _newest(model: Any, *where: Any) -> Any:
@@ -149,81 +164,146 @@ def _newest(model: Any, *where: Any) -> Any:
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
-def runner_summaries(s: Session, runners: list[Runner], today: dt.date) -> list[sc.RunnerSummary]:
-    """Each runner's dashboard line, in a fixed number of queries (one per table, not five per runner)."""
+def runner_summaries(
+    s: Session, runners: list[Runner], today: dt.date, *, scope: Any = None
+) -> list[sc.RunnerSummary]:
+    """Each runner's dashboard line from the rows' stored summaries (``db/summaries.py``): five small queries
+    for the whole page (each runner's newest row by a window function), and no gait result, assessment or load document decoded.
+
+    ``scope`` is a select of the same runners' ids (the page's own query), else their ids are listed."""
     if not runners:
         return []
-    clinics = sorted({r.clinic_id for r in runners})
-    mine = select(Runner.id).where(Runner.clinic_id.in_(clinics))
-    # only the JSON parts the dashboard shows, extracted by the database (not whole results decoded in Python)
-    faults = Assessment.gait_result["faults"]
-    gait = {
-        runner_id: {"faults": found or []}
-        for runner_id, found in s.execute(
-            select(Assessment.runner_id, faults).where(
+    if scope is None:
+        scope = [r.id for r in runners]
+    gait: dict[int, list[Any]] = dict(
+        s.execute(
+            select(Assessment.runner_id, Assessment.summary_verdicts).where(
                 Assessment.id.in_(
-                    _newest(Assessment, Assessment.runner_id.in_(mine), Assessment.gait_result.is_not(None))
+                    _newest(
+                        Assessment, Assessment.runner_id.in_(scope), Assessment.summary_flagged.is_not(None)
+                    )
                 )
             )
         ).all()
-    }
+    )
     latest = {
-        runner_id: (assessment_id, {"stopped": stopped, "red_flags": red_flags or []})
+        runner_id: (assessment_id, bool(stopped), red_flags or [])
         for runner_id, assessment_id, stopped, red_flags in s.execute(
             select(
-                Assessment.runner_id,
-                Assessment.id,
-                Assessment.assessment["stopped"],
-                Assessment.assessment["red_flags"],
-            ).where(Assessment.id.in_(_newest(Assessment, Assessment.runner_id.in_(mine))))
+                Assessment.runner_id, Assessment.id, Assessment.summary_stopped, Assessment.summary_red_flags
+            ).where(Assessment.id.in_(_newest(Assessment, Assessment.runner_id.in_(scope))))
         ).all()
     }
-    intakes: dict[int, dict[str, Any]] = dict(
+    newest_intake: dict[int, int] = dict(
         s.execute(
-            select(Intake.runner_id, Intake.data).where(
-                Intake.id.in_(_newest(Intake, Intake.runner_id.in_(mine)))
+            select(Intake.runner_id, Intake.id).where(
+                Intake.id.in_(_newest(Intake, Intake.runner_id.in_(scope)))
             )
         ).all()
     )
-    loads = {
-        report.runner_id: report
-        for report in s.scalars(
-            select(LoadReport).where(LoadReport.id.in_(_newest(LoadReport, LoadReport.runner_id.in_(mine))))
-        )
-    }
+    flags_of = INTAKE_FLAGS.get(s, sorted(newest_intake.values()))
+    spikes = dict(
+        s.execute(
+            select(LoadReport.runner_id, LoadReport.summary_last_spike).where(
+                LoadReport.id.in_(_newest(LoadReport, LoadReport.runner_id.in_(scope)))
+            )
+        ).all()
+    )
     open_jobs = dict(
         s.execute(
             select(Job.runner_id, func.count())
-            .where(Job.runner_id.in_(mine), Job.state.in_(OPEN_STATES))
+            .where(Job.runner_id.in_(scope), Job.state.in_(OPEN_STATES))
             .group_by(Job.runner_id)
         ).all()
     )
     out: list[sc.RunnerSummary] = []
     for runner in runners:
-        intake = intakes.get(runner.id)
-        flags = intake_red_flags(intake) if intake else []
-        assessment_id, assessed = latest.get(runner.id, (None, None))
-        assessed = assessed or {}
-        if assessed.get("stopped"):
-            flags = list(dict.fromkeys([*flags, *assessed.get("red_flags", [])]))
+        intake_id = newest_intake.get(runner.id)
+        flags = list(flags_of.get(intake_id, [])) if intake_id is not None else []
+        assessment_id, stopped, stop_flags = latest.get(runner.id, (None, False, []))
+        if stopped:
+            flags = list(dict.fromkeys([*flags, *stop_flags]))
         out.append(
             sc.RunnerSummary(
                 runner=sc.RunnerRead.model_validate(runner),
                 latest_assessment_id=assessment_id,
-                verdicts=verdicts(gait.get(runner.id)),
+                verdicts=[sc.LegVerdict(**v) for v in gait.get(runner.id) or []],
                 red_flags=flags,
                 open_jobs=int(open_jobs.get(runner.id) or 0),
-                load_spike_this_week=spike_this_week(loads.get(runner.id), today),
+                load_spike_this_week=spike_this_week(spikes.get(runner.id), today),
             )
         )
     return out
 
 
-def dashboard(s: Session, user: Principal, today: dt.date | None = None) -> sc.DashboardRead:
+@dataclass(frozen=True)
+class PageOf:
+    """Which slice of a long list a page shows (numbers from 1)."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return min(self.total, (self.page - 1) * self.per_page + 1)
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+DASHBOARD_PER_PAGE = 50
+
+
+def dashboard(
+    s: Session,
+    user: Principal,
+    today: dt.date | None = None,
+    *,
+    page: int | None = None,
+    per_page: int = DASHBOARD_PER_PAGE,
+    name: str = "",
+) -> sc.DashboardRead:
+    """The clinic's runners (an admin's: every clinic's) by name, with their dashboard lines; ``page`` (from 1)
+    shows ``per_page`` of them, None all; ``name`` keeps runners whose name contains it (any case)."""
     clinic_id = None if user.is_admin else user.clinic_id
-    runners = records.list_runners(s, clinic_id=clinic_id)
+    query = _runners_query(clinic_id, name)
+    if page is not None:
+        query = query.limit(per_page).offset((max(1, page) - 1) * per_page)
+    runners = list(s.scalars(query))
+    scope = query.with_only_columns(Runner.id) if page is not None else None
     today = today or dt.datetime.now(dt.UTC).date()
-    return sc.DashboardRead(
-        clinic_ids=[clinic_id] if clinic_id is not None else sorted({r.clinic_id for r in runners}),
-        runners=runner_summaries(s, runners, today),
-    )
+    if clinic_id is not None:
+        clinic_ids = [clinic_id]
+    else:
+        clinic_ids = sorted(s.scalars(select(Runner.clinic_id).distinct()))
+    return sc.DashboardRead(clinic_ids=clinic_ids, runners=runner_summaries(s, runners, today, scope=scope))
+
+
+def _runners_query(clinic_id: int | None, name: str) -> Any:
+    query = select(Runner).order_by(Runner.name, Runner.id)
+    if clinic_id is not None:
+        query = query.where(Runner.clinic_id == clinic_id)
+    if name.strip():
+        query = query.where(Runner.name.ilike(f"%{_like_escape(name.strip())}%", escape="\\"))
+    return query
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def dashboard_page_of(
+    s: Session, user: Principal, page: int, *, per_page: int = DASHBOARD_PER_PAGE, name: str = ""
+) -> PageOf:
+    """How many runners the dashboard lists in all, and which of its pages ``page`` is (clamped)."""
+    clinic_id = None if user.is_admin else user.clinic_id
+    counted = _runners_query(clinic_id, name).order_by(None).with_only_columns(func.count(Runner.id))
+    total = int(s.scalar(counted) or 0)
+    pages = max(1, -(-total // per_page))
+    return PageOf(page=min(max(1, page), pages), per_page=per_page, total=total)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from glutemed.db import accounts
 from glutemed.db.accounts import AccountError
 from glutemed.web.deps import Csrf, CurrentUser, Db, MaybeUser, Principal, Settings
-from glutemed.web.security import SessionSigner
+from glutemed.web.security import SessionSigner, Throttled, login_throttle
 from glutemed.web.settings import WebSettings
 from glutemed.web.templating import page
 
@@ -42,17 +42,15 @@ def sign_in_page(request: Request, user: MaybeUser, next: str = "") -> Response:
     return page(request, "sign_in.html.j2", message="", email="", next_url=_safe_next(next))
 
 
-def _sign_in(db: Db, settings: WebSettings, email: str, password: str, ip: str | None) -> int | str:
-    """The user id, or the message to show."""
+def _sign_in(
+    db: Db, settings: WebSettings, email: str, password: str, ip: str | None
+) -> int | str | Throttled:
+    """The user id, the message to show, or why this attempt must wait (see ``security.login_throttle``)."""
     window = dt.timedelta(seconds=settings.login_window_s)
     with db.write() as s:
-        if accounts.recent_failures(s, email, window=window) >= settings.login_max_failures:
-            accounts.record_login_attempt(s, email, success=False, ip=ip)
-            minutes = max(1, settings.login_window_s // 60)
-            return (
-                f"Too many failed sign-ins for this account; wait {minutes} minutes and try again, "
-                "or ask your clinic to reset the password."
-            )
+        throttled = login_throttle(s, email, ip, max_failures=settings.login_max_failures, window=window)
+        if throttled is not None:
+            return throttled
         user = accounts.authenticate(s, email, password)
         accounts.record_login_attempt(s, email, success=user is not None, ip=ip)
         if user is None:
@@ -71,12 +69,22 @@ async def sign_in(
 ) -> Response:
     ip = request.client.host if request.client else None
     outcome = await run_in_threadpool(_sign_in, db, settings, email, password, ip)
+    if isinstance(outcome, Throttled):
+        refused = page(
+            request,
+            "sign_in.html.j2",
+            status_code=429,
+            message=outcome.message,
+            email=email,
+            next_url=_safe_next(next),
+        )
+        refused.headers["Retry-After"] = str(outcome.retry_after_s)
+        return refused
     if isinstance(outcome, str):
-        status = 429 if outcome.startswith("Too many") else 401
         return page(
             request,
             "sign_in.html.j2",
-            status_code=status,
+            status_code=401,
             message=outcome,
             email=email,
             next_url=_safe_next(next),

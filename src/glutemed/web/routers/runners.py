@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from glutemed.cli.questionnaire import CHANGE_KINDS, FEMALE_ONLY, QUESTIONS, RED_FLAGS
@@ -19,11 +19,20 @@ router = APIRouter(tags=["runners"])
 
 
 @router.get("/dashboard", include_in_schema=False)
-def dashboard_page(request: Request, user: CurrentUser, db: Db) -> Response:
+def dashboard_page(
+    request: Request,
+    user: CurrentUser,
+    db: Db,
+    page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+    q: str = "",
+) -> Response:
+    """The clinic's runners, 50 a page by name; ``q`` finds runners by part of their name."""
     authz.require_staff(user)
+    name = q.strip()[:200]
     with db.session() as s:
-        data = views.dashboard(s, user)
-    return page(request, "dashboard.html.j2", dashboard=data)
+        where = views.dashboard_page_of(s, user, page_no, name=name)
+        data = views.dashboard(s, user, page=where.page, per_page=where.per_page, name=name)
+    return page(request, "dashboard.html.j2", dashboard=data, paging=where, q=name)
 
 
 def create_runner_with_invitation(
