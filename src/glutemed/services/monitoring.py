@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from glutemed.contracts.gait_result import ContractError, FaultVerdictOut, read_gait_result
@@ -637,6 +637,18 @@ def runner_progress(s: Session, runner: Runner, today: dt.date) -> RunnerProgres
     )
 
 
+def _recent_regressions(s: Session, runner_id: int, since: dt.date) -> list[tuple[dt.date, str, str]]:
+    """(day, exercise id, the rule's reason) of each effective regress decided for a session since ``since``."""
+    effective = func.coalesce(ProgressDecision.override_action, ProgressDecision.action)
+    rows = s.execute(
+        select(TrainingLog.day, ProgressDecision.exercise_id, ProgressDecision.reason)
+        .join(TrainingLog, TrainingLog.id == ProgressDecision.training_log_id)
+        .where(ProgressDecision.runner_id == runner_id, TrainingLog.day >= since, effective == "regress")
+        .order_by(TrainingLog.day, ProgressDecision.id)
+    )
+    return [(day, exercise_id, reason) for day, exercise_id, reason in rows]
+
+
 def _red_flag_names(s: Session, runner_id: int, kb: KnowledgeBase) -> list[str]:
     intake = _intake(s, runner_id)
     if intake is None:
@@ -658,13 +670,14 @@ def attention_reasons(s: Session, runner: Runner, today: dt.date) -> tuple[str, 
             f"Adherence low: {done} of {planned} planned sessions logged in the last {ADHERENCE_WEEKS} full "
             f"weeks (below {ADHERENCE_LOW_BELOW:.0%}, glutemed's own threshold)."
         )
-    since = today - dt.timedelta(days=REGRESSION_DAYS)
-    for _, row in _decisions(s, runner.id, kb):
-        if row.effective_action == "regress" and row.day >= since:
-            reasons.append(f"Regression on {row.day:%d %b}: {row.exercise} ({row.reason}).")
+    for day, exercise_id, reason in _recent_regressions(
+        s, runner.id, today - dt.timedelta(days=REGRESSION_DAYS)
+    ):
+        reasons.append(f"Regression on {day:%d %b}: {_exercise_name(kb, exercise_id)} ({reason}).")
     spikes = spike_this_week(_load_result(s, runner.id), today)
     since_spike = today - dt.timedelta(days=SPIKE_DAYS)
-    spikes += [r.day for r in portal_runs(s, logs) if r.spike and r.day >= since_spike]
+    recent_runs = [log for log in logs if log.kind == "run" and log.day >= since_spike]
+    spikes += [r.day for r in portal_runs(s, recent_runs) if r.spike]
     if spikes:
         days = ", ".join(f"{d:%d %b}" for d in sorted(set(spikes)))
         reasons.append(f"Load spike this week: a run longer than the recent longest on {days}.")
