@@ -19,6 +19,10 @@ from tests.web.conftest import Browser, World, demo_intake_form
 
 from glutemed.db import records
 from glutemed.db.models import CalendarFeed
+from glutemed.knowledge.loader import knowledge_base
+from glutemed.services import portal
+from glutemed.services.intake_schema import ExerciseLogIn, SessionIn, SetIn
+from glutemed.services.program import targets
 from glutemed.services.program_calendar import ICS_DAYS
 
 URL = re.compile(r'value="(http://testserver/feeds/[A-Za-z0-9_-]+\.ics)"')
@@ -50,6 +54,28 @@ def publish_new_program(world: World, edit: dict[str, str] | None = None) -> dic
         assert row.state == "published"
         assert row.published_at is not None
         return {"data": row.data, "published_at": row.published_at}
+
+
+def log_top_session(world: World, runner_id: int, program: dict[str, Any]) -> None:
+    """One activation session with every set at the top of the exercise's range, settled next morning."""
+    tops = targets(knowledge_base())
+    phase = next(p for p in program["phases"] if p["id"] == "activation")
+    exercises = []
+    for item in phase["exercises"]:
+        top = tops[item["exercise_id"]]
+        one = SetIn(
+            reps=top.reps_range[1] if top.reps_range else None,
+            hold_s=top.hold_s_range[1] if top.hold_s_range else None,
+            pain_during_0_10=1,
+        )
+        exercises.append(ExerciseLogIn(exercise=item["exercise_id"], sets=[one] * int(item["sets"])))
+    day = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    with world.database.write() as s:
+        result = portal.log_session(
+            s, runner_id, SessionIn(date=day, exercises=exercises), client_key="feed-1"
+        )
+        portal.log_morning(s, runner_id, result.log.id, pain_0_10=0)
+        assert {d.action for d in portal.decisions_of(s, runner_id, result.log.id)} == {"progress"}
 
 
 def make_feed(browser: Browser, runner_id: int) -> str:
@@ -108,6 +134,29 @@ def test_feed_has_the_published_programs_sessions_and_follows_a_new_program(fres
             assert got[uid]["rrule"]["COUNT"] == [weeks[phase_id]]
     again = read_feed(fresh, path)
     assert again.to_ical() == cal.to_ical(), "the same program gives the same feed (stable UIDs and stamps)"
+
+    # The runner logs an activation session at the top of every range, pain-free: the portal raises the doses,
+    # and the next poll shows the new doses on that phase's sessions (same UIDs: the events are updated).
+    log_top_session(fresh, a, first["data"])
+    with fresh.database.session() as s:
+        now = portal.session_exercises(s, a, dt.date.today())
+    planned = {
+        e["exercise_id"]: (e["sets"], e.get("reps"), e.get("hold_s"), 0.0)
+        for p in first["data"]["phases"]
+        if p["id"] == "activation"
+        for e in p["exercises"]
+    }
+    assert set(planned) == {c.exercise_id for c in now}
+    assert any(planned[c.exercise_id] != (c.sets, c.reps, c.hold_s, c.load_kg) for c in now), "a dose changed"
+    logged = sessions(read_feed(fresh, path))
+    assert set(logged) == set(got)
+    for uid in logged:
+        text = str(logged[uid]["description"])
+        if "-activation-session-" in uid:
+            assert text.startswith("Your dose now")
+            assert all(f"{c.name}: {c.dose}" in text for c in now)
+        else:
+            assert text == str(got[uid]["description"])
 
     # The clinician publishes a new program without one of the activation exercises: the next poll shows it.
     activation = next(p for p in first["data"]["phases"] if p["id"] == "activation")

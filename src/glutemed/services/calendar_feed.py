@@ -5,7 +5,9 @@ The URL carries a random token (``secrets.token_urlsafe(32)``, 256 bits); the da
 live feed: making a new one revokes the old one (its URL then reads nothing), and revoking stops it outright.
 
 The calendar itself is made on every request from the runner's latest *published* program through
-:mod:`glutemed.services.program_calendar`, so a newly published program shows in the next poll. The plan starts
+:mod:`glutemed.services.program_calendar`, so a newly published program shows in the next poll. Once the runner
+has logged sessions, the sessions of the phase they are in also say the dose the portal gives them now (the
+progression decisions change it), so a dose change shows in the next poll too. The plan starts
 on the Monday of the week the program was published and the events' UIDs are built from that date, the phase
 and the weekday: polling the same program again gives the same UIDs (calendar apps update events in place),
 and a program published later in the same week replaces the events instead of adding a second set.
@@ -18,6 +20,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 
 import icalendar
 from sqlalchemy import select, update
@@ -29,7 +32,7 @@ from glutemed.knowledge.loader import KnowledgeBase
 from glutemed.knowledge.rules import Rules
 from glutemed.services.assessment import AssessmentResult
 from glutemed.services.program import name_of, plan_for
-from glutemed.services.program_calendar import program_to_ics
+from glutemed.services.program_calendar import program_calendar
 
 TOKEN_BYTES = 32
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet; anything else is not a token of ours.
@@ -83,6 +86,14 @@ def runner_for_token(s: Session, token: str) -> int | None:
     return row.runner_id
 
 
+@dataclass(frozen=True)
+class DosesNow:
+    """The doses the portal gives the runner now (after their logged sessions), for one phase of the plan."""
+
+    phase_id: str
+    lines: tuple[str, ...]  # "Exercise name: dose", one per exercise
+
+
 def program_feed(
     program: Program,
     result: AssessmentResult,
@@ -91,11 +102,21 @@ def program_feed(
     *,
     published_at: dt.datetime,
     zone: str,
+    now: DosesNow | None = None,
 ) -> str:
     """The published program as ICS text: the plan from the Monday of the publishing week, stable UIDs."""
     plan = plan_for(program, result, kb, rules)
     stamp = published_at.astimezone(dt.UTC).replace(microsecond=0)
-    return program_to_ics(plan, name_of(kb), start=stamp.date(), zone=zone, stamp=stamp)
+    cal = program_calendar(plan, name_of(kb), start=stamp.date(), zone=zone, stamp=stamp)
+    if now is not None and now.lines:
+        marker = f"-{now.phase_id}-session-"
+        for event in cal.walk("VEVENT"):
+            if marker in str(event["uid"]):
+                text = "\n".join(
+                    ("Your dose now, after the sessions you logged:", *(f"- {x}" for x in now.lines))
+                )
+                event["description"] = icalendar.vText(f"{text}\n\n{event['description']}")
+    return str(cal.to_ical().decode("utf-8"))
 
 
 def empty_feed(zone: str) -> str:

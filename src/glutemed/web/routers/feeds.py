@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from glutemed.db import portal as portal_repo
 from glutemed.db import records
 from glutemed.db.models import Assessment
+from glutemed.services import portal
 from glutemed.services.calendar_feed import (
+    DosesNow,
     active_feed,
     create_feed,
     empty_feed,
@@ -51,10 +55,18 @@ def calendar_text(s: Session, runner_id: int, zone: str) -> str:
         return empty_feed(zone)
     rebuilt = rebuild(s, assessment)
     program = edited(rebuilt, [{k: v for k, v in e.items() if k != "at"} for e in row.edits])
-    if program is None:
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    plan = portal.today(s, runner_id, today)
+    if program is None or plan.kind == "stopped":  # a red flag: no sessions until a doctor has looked
         return empty_feed(zone)
+    now = None
+    if portal_repo.list_logs(s, runner_id, kind="session"):
+        cards = portal.session_exercises(s, runner_id, today)
+        now = DosesNow(plan.phase_id, tuple(f"{c.name}: {c.dose}" for c in cards))
     published = row.published_at or row.created_at
-    return program_feed(program, rebuilt.result, rebuilt.kb, rebuilt.rules, published_at=published, zone=zone)
+    return program_feed(
+        program, rebuilt.result, rebuilt.kb, rebuilt.rules, published_at=published, zone=zone, now=now
+    )
 
 
 @router.get("/feeds/{token}.ics", include_in_schema=False)
