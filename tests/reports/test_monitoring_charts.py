@@ -125,4 +125,8 @@ def test_gait_chart_has_sdd_error_bars() -> None:
     for (top, bottom), _ in zip(vertical, points, strict=True):
         assert abs(bottom - top) == pytest.approx(2 * 2.8 * per_degree, rel=1e-3)
     assert "smallest detectable difference, 2.8 deg" in " ".join(texts(chart.svg))
-    assert "Smallest detectable difference 2.8 deg." in chart.alt
+    assert "Bars: ± smallest detectable difference, 2.8 deg." in chart.alt
+    plain = mc.gait_chart("Pelvic drop", "deg", 2.8, legs, name="g", plain=True)
+    assert plain is not None
+    assert "smallest detectable" not in plain.alt + plain.svg
+    assert "how far it moves between two recordings by chance, 2.8 deg" in plain.alt

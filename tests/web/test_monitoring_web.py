@@ -82,6 +82,11 @@ def test_the_runner_sees_their_own_charts_without_override_forms(clinic: PortalC
     assert r.status_code == 200
     assert "Pain chart" in r.text
     assert "/override" not in r.text
+    assert "silbernagel2007" not in r.text  # no citation keys for the runner; the clinician's page names them
+    assert "silbernagel2007" in clinic.browsers["clin1"].get(f"/runners/{clinic.ids['A']}/progress").text
+    plain = [d.data["plain_reason"] for d in decisions(clinic, "A")]
+    assert all(plain)
+    assert plain[-1] in r.text.replace("&#39;", "'")
     for who in ("runnerB", "clin2"):
         other = clinic.browsers[who].get(f"/runners/{clinic.ids['A']}/progress")
         assert other.status_code == 404

@@ -115,7 +115,7 @@ def pain_chart(
     ax.text(
         0.995,
         limit + 0.15,
-        f"{_fmt(limit)}/10: above this, step back ({limit_source})",
+        f"{_fmt(limit)}/10: above this, step back" + (f" ({limit_source})" if limit_source else ""),
         transform=ax.get_yaxis_transform(),
         ha="right",
         va="bottom",
@@ -238,7 +238,7 @@ def load_chart(
 
 
 def gait_chart(
-    label: str, unit: str, sdd: float | None, legs: Sequence[GaitLeg], *, name: str
+    label: str, unit: str, sdd: float | None, legs: Sequence[GaitLeg], *, name: str, plain: bool = False
 ) -> Chart | None:
     """One gait metric at each assessment, each leg, with the smallest detectable difference as error bars:
     bars that overlap the first recording's value mean no real change."""
@@ -266,13 +266,14 @@ def gait_chart(
     ax.set_xlim(-0.5, len(days) - 0.5)
     ax.set_xlabel("assessment")
     ax.set_ylabel(unit)
-    note = f" (bars: ± smallest detectable difference, {_fmt(sdd)} {unit})" if sdd is not None else ""
+    what = "how far it moves between two recordings by chance" if plain else "smallest detectable difference"
+    note = f" (bars: ± {what}, {_fmt(sdd)} {unit})" if sdd is not None else ""
     ax.set_title(f"{label}{note}", fontsize=9, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     values = "; ".join(
         f"{leg.side}: " + ", ".join(f"{_fmt(v)}" for v in leg.values) + f" {unit}" for leg in shown
     )
     alt = f"{label} at {len(days)} assessments. {values}." + (
-        f" Smallest detectable difference {_fmt(sdd)} {unit}." if sdd is not None else ""
+        f" Bars: ± {what}, {_fmt(sdd)} {unit}." if sdd is not None else ""
     )
     return Chart(figure_svg(fig, name), alt)

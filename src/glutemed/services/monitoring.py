@@ -151,6 +151,7 @@ class DecisionRow:
     exercise: str
     action: str
     reason: str
+    plain_reason: str  # the runner's wording of the reason (from the decision's data), or ""
     next_step: str
     override_action: str | None
     override_note: str | None
@@ -349,6 +350,7 @@ def _decisions(s: Session, runner_id: int, kb: KnowledgeBase) -> list[tuple[Prog
                 exercise=_exercise_name(kb, d.exercise_id),
                 action=d.action,
                 reason=d.reason,
+                plain_reason=str((d.data or {}).get("plain_reason") or ""),
                 next_step=d.next_step,
                 override_action=d.override_action,
                 override_note=d.override_note,

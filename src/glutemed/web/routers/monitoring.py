@@ -60,13 +60,15 @@ def _progress(db: Db, user: Principal, runner_id: int) -> tuple[monitoring.Runne
         return monitoring.runner_progress(s, runner, _today()), authz.can_change_runner(user, runner)
 
 
-def progress_charts(p: monitoring.RunnerProgress) -> dict[str, Any]:
-    """The page's charts from a runner's series (None where there is nothing to draw)."""
-    refs = ", ".join(p.pain_limit_refs) or "progression rules"
+def progress_charts(p: monitoring.RunnerProgress, *, for_runner: bool = False) -> dict[str, Any]:
+    """The page's charts from a runner's series (None where there is nothing to draw). A runner's own page
+    leaves the citation keys out of the pictures; the clinician's names them."""
+    refs = "" if for_runner else ", ".join(p.pain_limit_refs) or "progression rules"
     gait = []
     for g in p.gait:
         leg = charts.GaitLeg(g.side, [pt.day for pt in g.points], [pt.value for pt in g.points])
-        chart = charts.gait_chart(g.label, g.unit, g.sdd, [leg], name=f"gait-{g.metric}-{g.side}")
+        name = f"gait-{g.metric}-{g.side}"
+        chart = charts.gait_chart(g.label, g.unit, g.sdd, [leg], name=name, plain=for_runner)
         if chart is not None:
             gait.append((g, chart))
     return {
@@ -118,7 +120,7 @@ def progress_page(request: Request, runner_id: int, user: CurrentUser, db: Db) -
         request,
         "monitoring_progress.html.j2",
         p=progress,
-        charts=progress_charts(progress),
+        charts=progress_charts(progress, for_runner=user.role == "runner"),
         can_change=can_change,
         actions=ACTIONS,
         adherence_low=monitoring.ADHERENCE_LOW_BELOW,
