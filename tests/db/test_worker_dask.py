@@ -94,6 +94,7 @@ def test_a_video_job_through_dask_stores_the_same_result_as_the_in_process_worke
 
     dask_id = _enqueue(database, runner_id, upload)
     worker = Worker(database, store, lease=dt.timedelta(seconds=2), dask_scheduler=cluster.scheduler_address)
+    worker.connect_dask()
     ran: list[int | None] = []
     thread = threading.Thread(target=lambda: ran.append(worker.run_once()))
     thread.start()
@@ -106,9 +107,10 @@ def test_a_video_job_through_dask_stores_the_same_result_as_the_in_process_worke
             if job.state == "running" and progress.get("frames_done"):
                 seen.append(progress)
             # the lease is 2 s and the pose estimation takes longer: only renewals keep the job this worker's
-            held = queue.claim(database, "thief", kinds=["analyze"])
-            if held is not None:
-                stolen.append(held)
+            if job.state == "running":  # a claim now takes the job only if its lease ran out
+                held = queue.claim(database, "thief", kinds=["analyze"])
+                if held is not None:
+                    stolen.append(held)
             time.sleep(0.25)
         thread.join()
     finally:
