@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from glutemed.reports import monitoring_charts as mc
+from glutemed.reports.plots import FLAGGED_COLOUR, SIDE_COLOURS
 
 MON = dt.date(2026, 3, 2)
 DAYS = [MON + dt.timedelta(days=i) for i in range(3)]
@@ -46,7 +47,7 @@ def test_pain_chart_places_points_on_the_0_10_axis_with_the_limit_line() -> None
     assert y0 - y5 == pytest.approx(y5 - y10)  # linear axis
     assert y0 > y5 > y10  # higher pain is higher up
     (limit,) = re.findall(
-        r'<path d="M [\d.]+ ([\d.]+) \nL [\d.]+ ([\d.]+) \n"[^>]*stroke: ' + mc.FLAGGED_COLOUR, chart.svg
+        r'<path d="M [\d.]+ ([\d.]+) \nL [\d.]+ ([\d.]+) \n"[^>]*stroke: ' + FLAGGED_COLOUR, chart.svg
     )
     assert float(limit[0]) == pytest.approx(y5)  # the dashed line sits at 5/10
     morning = markers(chart.svg, mc.MORNING_COLOUR)[:2]
@@ -84,7 +85,7 @@ def test_load_chart_marks_the_spike_week() -> None:
     chart = mc.load_chart(weeks, [16.0, 8.0, 24.0], [0, 0, 1], [False, False, True], name="l")
     assert chart is not None
     blue = bar_heights(chart.svg, mc.LOAD_COLOUR)
-    red = bar_heights(chart.svg, mc.FLAGGED_COLOUR)
+    red = bar_heights(chart.svg, FLAGGED_COLOUR)
     assert blue[0] == pytest.approx(2 * blue[1])  # 16 km and 8 km
     assert red[0] == pytest.approx(3 * blue[1])  # the spike week, 24 km, drawn red (spike over caution)
     assert "spike" in texts(chart.svg)
@@ -115,12 +116,12 @@ def test_gait_chart_has_sdd_error_bars() -> None:
     assert chart is not None
     # the error bars are vertical segments 2 x SDD long, one per assessment
     bars = re.findall(
-        r'<path d="M ([\d.]+) ([\d.]+) \nL ([\d.]+) ([\d.]+) \n"[^>]*stroke: ' + mc.SIDE_COLOURS["left"],
+        r'<path d="M ([\d.]+) ([\d.]+) \nL ([\d.]+) ([\d.]+) \n"[^>]*stroke: ' + SIDE_COLOURS["left"],
         chart.svg,
     )
     vertical = [(float(y1), float(y2)) for x1, y1, x2, y2 in bars if x1 == x2][:2]  # then the legend's
     assert len(vertical) == 2
-    points = markers(chart.svg, mc.SIDE_COLOURS["left"])[:2]
+    points = markers(chart.svg, SIDE_COLOURS["left"])[:2]
     per_degree = (points[1][1] - points[0][1]) / (6.0 - 3.5)
     for (top, bottom), _ in zip(vertical, points, strict=True):
         assert abs(bottom - top) == pytest.approx(2 * 2.8 * per_degree, rel=1e-3)
