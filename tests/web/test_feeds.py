@@ -174,6 +174,17 @@ def test_feed_has_the_published_programs_sessions_and_follows_a_new_program(fres
         assert gone["name"] not in str(after[uid]["description"])
 
 
+def test_a_red_flag_in_a_later_intake_empties_the_feed(fresh: World) -> None:
+    a = fresh.ids["A"]
+    path = make_feed(fresh.browsers["clin1"], a)
+    publish_new_program(fresh)
+    assert sessions(read_feed(fresh, path))
+    form = demo_intake_form() | {"red_flags.fever": "yes"}
+    assert fresh.browsers["clin1"].post(f"/runners/{a}/intake", form).status_code == 303
+    cal = read_feed(fresh, path)  # the published program is unchanged, but no session is offered now
+    assert not list(cal.walk("VEVENT"))
+
+
 def test_a_wrong_replaced_or_revoked_token_reads_nothing(fresh: World) -> None:
     a = fresh.ids["A"]
     clin = fresh.browsers["clin1"]
