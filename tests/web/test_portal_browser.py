@@ -92,6 +92,18 @@ def test_runner_logs_a_session_and_the_morning_on_a_phone(  # noqa: PLR0915 - on
             page.fill(f'[id="f-ex.{ident}.pain"]', "1")
         assert page.get_attribute(f'[id="f-ex.{first[0]["exercise_id"]}.pain"]', "inputmode") == "numeric"
 
+        # a pain left out: the form comes back with the message next to that field and the other values kept
+        missing = f"ex.{first[-1]['exercise_id']}.pain"
+        page.fill(f'[id="f-{missing}"]', "")
+        page.click("button.big")
+        message = page.locator(f'[id="e-{missing.replace(".", "-")}"]')
+        message.wait_for(state="visible")
+        assert "give your pain during it" in message.inner_text()
+        assert page.input_value(f'[id="f-ex.{first[0]["exercise_id"]}.pain"]') == "1"
+        with clinic.database.session() as s:
+            assert repo.list_logs(s, a) == []
+        page.fill(f'[id="f-{missing}"]', "1")
+
         # the phone loses its connection at the first send
         context.set_offline(True)
         page.click("button.big")
