@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
 from glutemed.core.clinical_scoring import TestScore, score_all
-from glutemed.core.load import RUN_SPORTS
 from glutemed.core.load import Session as LoadSession
 from glutemed.core.load_models import build_report
 from glutemed.core.progression import Decision, phase_ready
@@ -193,7 +192,6 @@ class TodayPlan:
     last_decisions: tuple[DecisionView, ...] = ()
     last_log_id: int | None = None
     phase_note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -772,7 +770,6 @@ def judge_run(s: Session, runner_id: int, run: TrainingLog) -> RunJudgement:
     mine = sessions[index]
     params = load_params()
     report = build_report(sessions, [], params=params)
-    assert all(x.sport in RUN_SPORTS for x in sessions)
     spike_row = next(
         r for r in report.model("session_spikes").rows if r["start_utc"] == mine.start_utc.isoformat()
     )
