@@ -104,12 +104,12 @@ METRICS: dict[str, tuple[str, tuple[str, ...], float]] = {
     "cadence_spm": ("% of truth", ("rear", "front", "side"), 1.0),
 }
 LABELS = {
-    "pelvic_drop_peak_deg": "pelvic drop, peak",
-    "hip_adduction_peak_deg": "hip adduction, peak",
-    "knee_fppa_peak_deg": "knee FPPA, peak",
+    "pelvic_drop_peak_deg": "peak pelvic drop",
+    "hip_adduction_peak_deg": "peak hip adduction",
+    "knee_fppa_peak_deg": "peak knee FPPA",
     "step_width_cm": "step width (true scale)",
     "step_width_pelvis_ratio": "step width / pelvis width",
-    "knee_flexion_peak_stance_deg": "knee flexion, peak in stance",
+    "knee_flexion_peak_stance_deg": "peak knee flexion in stance",
     "contact_time_s": "contact time",
     "cadence_spm": "cadence",
 }
@@ -497,6 +497,8 @@ class VerdictRow:
     trial: str
     truth: str
     measured: str
+    margin: float  # the truth's distance from the nearer threshold
+    unit: str
 
 
 def score(recordings: Sequence[Recording], table: Sequence[dict[str, str]]) -> list[ErrorRow]:
@@ -537,9 +539,17 @@ def score(recordings: Sequence[Recording], table: Sequence[dict[str, str]]) -> l
     return out
 
 
-def truth_verdicts(rules: Sequence[FaultRule], truth: WindowTruth) -> dict[tuple[str, str], str]:
+@dataclass(frozen=True)
+class TruthVerdict:
+    verdict: str
+    judged: float  # the value held against the rule's numbers (a left-right difference for other-side rules)
+    margin: float  # distance of ``judged`` from the nearer of the rule's two numbers, in the rule's unit
+    unit: str
+
+
+def truth_verdicts(rules: Sequence[FaultRule], truth: WindowTruth) -> dict[tuple[str, str], TruthVerdict]:
     """The verdict the knowledge base's rules give on the truth medians (faults whose metric has a truth)."""
-    out: dict[tuple[str, str], str] = {}
+    out: dict[tuple[str, str], TruthVerdict] = {}
     for rule in rules:
         if rule.judged_by == "information":
             continue
@@ -553,7 +563,8 @@ def truth_verdicts(rules: Sequence[FaultRule], truth: WindowTruth) -> dict[tuple
                     value = (1.0 if rule.direction == "above" else -1.0) * (value - other)
             else:
                 continue
-            out[(rule.fault_id, leg)] = str(rule.classify(value))
+            margin = min(abs(value - rule.borderline), abs(value - rule.flagged))
+            out[(rule.fault_id, leg)] = TruthVerdict(str(rule.classify(value)), value, margin, rule.unit)
     return out
 
 
@@ -566,13 +577,17 @@ def verdicts(recordings: Sequence[Recording], table: Sequence[dict[str, str]]) -
         if rec is None:
             continue
         truth = truth_verdicts(rules, window_truth(rec.trial, rec.t0, rec.t1))
-        for (fault_id, leg), verdict in truth.items():
+        for (fault_id, leg), tv in truth.items():
             if leg != row["leg"]:
                 continue
             measured = row.get("verdict_" + fault_id.replace("-", "_"), "")
             if measured in ("", str(Verdict.NOT_ENOUGH_DATA), str(Verdict.INFORMATION)):
                 continue  # no verdict from this view (or too few stances): nothing to compare
-            out.append(VerdictRow(fault_id, leg, rec.cam.camera_id, rec.trial.name, verdict, measured))
+            out.append(
+                VerdictRow(
+                    fault_id, leg, rec.cam.camera_id, rec.trial.name, tv.verdict, measured, tv.margin, tv.unit
+                )
+            )
     return out
 
 
@@ -679,7 +694,7 @@ def _intro(
     runners = "; ".join(f"{t.name} ({t.origin})" for t in trials)
     return (
         "## Camera study: random phone cameras through the batch\n\n"
-        f"Re-run: {command} (seed {seed}; `--cameras N` for a quicker study). Generator: "
+        f"Re-run: {command}; seed {seed}; `--cameras N` for a quicker study. Generator: "
         "`validation/camera_study.py` (see `validation/README.md`); test: `tests/validation/test_camera_study.py`. "
         f"This run: {len(cams)} cameras x {len(trials)} runners = {n_rec} recordings of {WINDOW_S:g} s each, "
         f"analysed by `glutemed batch` on a Dask LocalCluster ({batch['workers']} workers): {batch['done']} "
@@ -921,10 +936,12 @@ def _verdict_section(rows: Sequence[VerdictRow]) -> str:
         "**Fault verdicts: 2-D against the truth.** Each fault's verdict in the batch table (per leg, from a "
         "view that can judge it, with enough stances) against the verdict the same knowledge-base rule gives "
         "on the truth's medians over the same stances. Faults shown for information only, or whose metric "
-        "has no truth here (overstride: shank angle), are left out.",
+        "has no truth here (overstride: shank angle), are left out. *Margin*: how far the truth lies from the "
+        "nearer of the rule's two numbers (borderline, flagged), median over the comparisons: a small margin "
+        "means a small error can change the verdict.",
         "",
-        "| fault | comparisons | agree | truth -> 2-D verdict (count) |",
-        "|---|---|---|---|",
+        "| fault | comparisons | agree | truth's margin (median) | truth -> 2-D verdict (count) |",
+        "|---|---|---|---|---|",
     ]
     for fault in sorted({r.fault_id for r in rows}):
         mine = [r for r in rows if r.fault_id == fault]
@@ -933,9 +950,13 @@ def _verdict_section(rows: Sequence[VerdictRow]) -> str:
         for r in mine:
             pairs[(r.truth, r.measured)] = pairs.get((r.truth, r.measured), 0) + 1
         detail = ", ".join(f"{t} -> {m}: {n}" for (t, m), n in sorted(pairs.items()))
-        out.append(f"| {fault} | {len(mine)} | {agree} ({100 * agree / len(mine):.0f} %) | {detail} |")
+        margin = float(np.median([r.margin for r in mine]))
+        out.append(
+            f"| {fault} | {len(mine)} | {agree} ({100 * agree / len(mine):.0f} %) | {margin:.2f} {mine[0].unit} "
+            f"| {detail} |"
+        )
     if not rows:
-        out.append("| (none) | 0 | - | - |")
+        out.append("| (none) | 0 | - | - | - |")
     return "\n".join(out)
 
 

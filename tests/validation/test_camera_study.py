@@ -145,11 +145,15 @@ def test_truth_verdicts_follow_the_rules() -> None:
     )
     rules = cs.fault_rules(cs.knowledge_base(), min_stances=7)
     got = cs.truth_verdicts(rules, truth)
-    assert got[("contralateral-pelvic-drop", "left")] == "borderline"  # 2.5 deg more than the right (2.0-2.8)
-    assert got[("contralateral-pelvic-drop", "right")] == "within"
-    assert got[("cross-over-gait", "left")] == "flagged"  # lands across the midline (<= 0 cm)
-    assert got[("cross-over-gait", "right")] == "within"
-    assert got[("low-cadence", "left")] == "flagged"  # below 155.2 steps/min
+    drop = got[("contralateral-pelvic-drop", "left")]
+    assert drop.verdict == "borderline"  # 2.5 deg more than the right leg: between 2.0 and 2.8
+    assert drop.judged == 2.5
+    assert drop.margin == pytest.approx(0.3)  # 2.8 - 2.5
+    assert got[("contralateral-pelvic-drop", "right")].verdict == "within"
+    assert got[("cross-over-gait", "left")].verdict == "flagged"  # lands across the midline (<= 0 cm)
+    assert got[("cross-over-gait", "left")].margin == 1.0  # 1 cm beyond the 0 cm line
+    assert got[("cross-over-gait", "right")].verdict == "within"
+    assert got[("low-cadence", "left")].verdict == "flagged"  # below 155.2 steps/min
     assert ("dynamic-knee-valgus", "left") not in got  # shown for information only
 
 
