@@ -226,6 +226,9 @@ def test_log_a_run(site: PortalClinic) -> None:
     page = browser.get(r.headers["location"])
     assert "Run of 7.5 km in 40 min" in page.text
     assert site.count() == before + 1
+    morning = browser.post(r.headers["location"] + "/morning", {"pain_0_10": "2"})
+    assert morning.status_code == 303
+    assert "Next morning: pain 2 out of 10." in browser.get(r.headers["location"]).text
 
 
 def test_only_the_runner_writes_their_logbook(site: PortalClinic) -> None:
