@@ -37,6 +37,20 @@ milliseconds per frame (all threads of the process; what a busy machine pays)::
 
     .venv/bin/python benchmarks/bench_video.py            # speed
     .venv/bin/python benchmarks/bench_video.py --modes    # the table of docs/validation.md "Pose tracking mode"
+    .venv/bin/python benchmarks/bench_video.py --chunked [--rounds N]  # one long video (docs/batch.md)
+
+One long video (``--chunked``): the bundled clip written ``LONG_REPEATS`` times in a row into one MP4 (mp4v, as
+OpenCV can write it here; not timed), 36 s of running. In the same run, alternating, best of ``CHUNK_ROUNDS``:
+the single-process bare loops (one thread, one legacy Pose solution, BGR->RGB and ``pose.process`` on frames
+decoded into memory beforehand, nothing else) in tracking and in static mode, and end to end
+``video_to_keypoints`` on the file with the cache off: chunked over one worker process per core
+(``workers=0``; start-up of the processes and their models, decoding, the people scan, stitching, the checks)
+in both modes, and in one process (static mode's threads, the path a short clip takes). It prints frames per
+second, CPU ms per frame (this process and its worker processes), the start-up of a pool with its models, and
+the ratios chunked / bare loop of the same mode; the exit status is 1 when either misses ``CHUNK_TARGET``.
+On a machine shared with other work the wall-clock ratio flatters the chunked run (two processes get two
+shares of a busy CPU, a single one gets one); the CPU per frame of each, also printed, does not depend on
+that.
 """
 
 from __future__ import annotations
@@ -325,8 +339,137 @@ def modes() -> int:
     return 0
 
 
+# -- one long video on every core ----------------------------------------------------------------------------
+
+CHUNK_TARGET = 1.6
+CHUNK_ROUNDS = 2
+LONG_REPEATS = 3
+
+
+def bare_one_thread_s(frames: Frames, mode: str) -> float:
+    start = time.perf_counter()
+    with MediaPipePose(mode=mode, workers=1).solution() as pose:
+        for frame in frames:
+            pose.process(_rgb(frame))
+    return time.perf_counter() - start
+
+
+def _timed_with_children(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one call, this process's threads and its reaped worker processes."""
+    import resource
+
+    def children_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = children_s()
+    wall, cpu = _timed(run)
+    return wall, cpu + children_s() - before
+
+
+def pool_startup_s(workers: int) -> float:
+    """Seconds to start ``workers`` spawned processes that each build a pose model (what a chunked run pays)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        list(pool.map(_build_model, range(workers)))
+    return time.perf_counter() - start
+
+
+def _build_model(_: int) -> None:
+    MediaPipePose(mode="static", workers=1).solution().close()
+
+
+def write_long_clip(frames: Frames, folder: Path) -> Path:
+    path = folder / f"male_side_x{LONG_REPEATS}.mp4"
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 30.0, (width, height))
+    for _ in range(LONG_REPEATS):
+        for frame in frames:
+            writer.write(frame)
+    writer.release()
+    return path
+
+
+def chunked(rounds: int = CHUNK_ROUNDS) -> int:
+    import tempfile
+
+    from glutemed.pose.mediapipe_backend import available_cores
+
+    clip = decode_all(VIDEO)
+    cores = available_cores()
+    load_before = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    with tempfile.TemporaryDirectory(prefix="glutemed-bench-") as folder:
+        long_clip = write_long_clip(clip, Path(folder))
+        frames = decode_all(long_clip)
+        n = len(frames)
+        runs: dict[str, list[tuple[float, float]]] = {
+            k: []
+            for k in ("bare-tracking", "bare-static", "chunked-static", "chunked-tracking", "one-process")
+        }
+        meta: dict[str, str] = {}
+
+        def run_chunked(mode: str) -> None:
+            series = video_to_keypoints(long_clip, use_cache=False, pose_mode=mode, workers=0)
+            if series.n_frames != n:
+                raise SystemExit(f"frame count differs: chunked {series.n_frames}, bare {n}")
+            meta[mode] = f"{series.meta['pose_workers']}, {series.meta.get('pose_chunks', 'not chunked')}"
+
+        startup = []
+        for _ in range(rounds):
+            runs["bare-tracking"].append(_timed(lambda: bare_one_thread_s(frames, "tracking")))
+            runs["chunked-tracking"].append(_timed_with_children(lambda: run_chunked("tracking")))
+            runs["bare-static"].append(_timed(lambda: bare_one_thread_s(frames, "static")))
+            runs["chunked-static"].append(_timed_with_children(lambda: run_chunked("static")))
+            runs["one-process"].append(
+                _timed(lambda: video_to_keypoints(long_clip, use_cache=False, workers=1))
+            )
+            startup.append(pool_startup_s(cores))
+    fps = {name: n / min(wall for wall, _ in times) for name, times in runs.items()}
+    spread = {name: (n / max(w for w, _ in t), n / min(w for w, _ in t)) for name, t in runs.items()}
+    cpu_ms = {name: 1000.0 * min(cpu for _, cpu in times) / n for name, times in runs.items()}
+    print(
+        f"clip: the bundled clip x{LONG_REPEATS} (mp4v), {n} frames, {frames[0].shape[1]}x{frames[0].shape[0]} px, "
+        f"{n / 30.0:.0f} s; {cores} cores; load average before {load_before}"
+    )
+    rows = (
+        ("bare-tracking", "bare loop, tracking mode (1 process, 1 thread)"),
+        ("bare-static", "bare loop, static mode (1 process, 1 thread)"),
+        ("chunked-tracking", f"chunked end to end, tracking ({meta.get('tracking', '')})"),
+        ("chunked-static", f"chunked end to end, static ({meta.get('static', '')})"),
+        ("one-process", "end to end in one process (static, threads)"),
+    )
+    for key, label in rows:
+        low, high = spread[key]
+        print(
+            f"{label:78s} {fps[key]:5.1f} frames/s (runs {low:.1f}-{high:.1f}), {cpu_ms[key]:4.0f} CPU ms/frame"
+        )
+    print(f"start-up of {cores} worker processes with their models: {min(startup):.2f} s (best of {rounds})")
+    ratios = {
+        "tracking": fps["chunked-tracking"] / fps["bare-tracking"],
+        "static": fps["chunked-static"] / fps["bare-static"],
+    }
+    for mode, ratio in ratios.items():
+        verdict = "meets" if ratio >= CHUNK_TARGET else "MISSES"
+        print(f"ratio chunked / bare loop, {mode} mode: {ratio:.2f} ({verdict} the target of {CHUNK_TARGET})")
+    print(
+        f"ratio chunked static / end to end in one process: {fps['chunked-static'] / fps['one-process']:.2f}"
+    )
+    for mode in ("tracking", "static"):
+        cost = cpu_ms[f"chunked-{mode}"] / cpu_ms[f"bare-{mode}"]
+        print(f"CPU per frame, chunked / bare loop, {mode} mode: {cost:.2f} (what chunking costs in CPU)")
+    print(f"load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    return 0 if min(ratios.values()) >= CHUNK_TARGET else 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    return modes() if "--modes" in (argv or []) else speed()
+    args = argv or []
+    if "--chunked" in args:
+        rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else CHUNK_ROUNDS
+        return chunked(rounds)
+    return modes() if "--modes" in args else speed()
 
 
 if __name__ == "__main__":
