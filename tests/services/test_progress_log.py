@@ -76,7 +76,10 @@ def test_dose_is_read_from_the_program_json() -> None:
     cat = knowledge_base().exercises["side-plank-top-leg-raise"].dose
     assert cat.reps_range is not None
     assert doses["side-plank-top-leg-raise"] == Dose(
-        sets=side_plank["sets"], reps_range=(side_plank["reps"], cat.reps_range[1]), load_kg=0.0
+        sets=side_plank["sets"],
+        reps_range=(side_plank["reps"], cat.reps_range[1]),
+        load_kg=0.0,
+        per_side=cat.per_side,
     )
     hold = item(program, "side-bridge-hold")
     assert doses["side-bridge-hold"].hold_s_range == (hold["hold_s"], 60)
@@ -89,6 +92,15 @@ def test_dose_text_in_plain_words() -> None:
     assert Dose(1, reps_range=(12, 12), load_kg=2.5).text() == "1 set of 12 reps, 2.5 kg added weight"
     assert Dose(2, hold_s_range=(20, 60)).text() == "2 sets, holding 20 to 60 seconds each, no added weight"
     assert Dose(3, reps_range=(10, 15), step_label="no support").text().endswith("(no support)")
+    assert (
+        Dose(3, reps_range=(10, 15), per_side=True).text()
+        == "3 sets of 10 to 15 reps each side, no added weight"
+    )
+    assert (
+        Dose(2, hold_s_range=(20, 60), per_side=True)
+        .text()
+        .startswith("2 sets, holding 20 to 60 seconds each side")
+    )
 
 
 def test_rising_next_morning_pain_over_a_week_holds_although_every_session_is_within_limits() -> None:
@@ -260,7 +272,7 @@ def test_evaluation_json_is_json_safe() -> None:
     data = evaluation_to_json(evaluate(program, days))
     back = json.loads(json.dumps(data))
     assert back["day"] == "2026-11-11"
-    assert back["decisions"][0]["dose_after"]["text"] == "3 sets of 25 reps, no added weight"
+    assert back["decisions"][0]["dose_after"]["text"] == "3 sets of 25 reps each side, no added weight"
     assert back["pain_trend"]["weeks"][0]["monday"] == "2026-11-02"
     assert back["pain_trend"]["status"] == "steady"
 
@@ -312,7 +324,7 @@ def test_a_program_dose_outside_the_catalogue_is_clamped_and_said_once() -> None
     program = demo_program()
     item(program, "clamshell")["reps"] = 40  # the catalogue's clamshell range is 10-25
     item(program, "clamshell")["sets"] = 9  # and 2-3 sets
-    assert current_doses(program, [])["clamshell"] == Dose(3, reps_range=(25, 25))
+    assert current_doses(program, [])["clamshell"] == Dose(3, reps_range=(25, 25), per_side=True)
     days = [
         logged(MON, {"clamshell": sets(20, 0)}, 0),
         logged(MON + dt.timedelta(days=2), {"clamshell": sets(20, 0)}, 0),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -254,21 +254,26 @@ def program_to_json(
     return data
 
 
+def resolve_red_flags(names: Sequence[str], kb: KnowledgeBase) -> list[RedFlag]:
+    """Red-flag ids, or raw intake "yes" answers resolved to every red flag that needs them, in order, once each."""
+    out: dict[str, RedFlag] = {}
+    for name in names:
+        if name in kb.red_flags:
+            out.setdefault(name, kb.red_flags[name])
+            continue
+        for flag in kb.red_flags.values():
+            if any(f"answer:{name}" in group for group in flag.needs):
+                out.setdefault(flag.id, flag)
+    return list(out.values())
+
+
 def referral_flags(result: AssessmentResult, kb: KnowledgeBase) -> list[RedFlag]:
     """The knowledge base's red flags behind a stopped assessment.
 
     ``report.red_flags`` holds red-flag ids when the intake's rules ran, or the raw "yes" answers when they did
     not; an answer is resolved to every red flag that needs it.
     """
-    out: dict[str, RedFlag] = {}
-    for name in result.report.red_flags:
-        if name in kb.red_flags:
-            out[name] = kb.red_flags[name]
-            continue
-        for flag in kb.red_flags.values():
-            if any(f"answer:{name}" in group for group in flag.needs):
-                out.setdefault(flag.id, flag)
-    return list(out.values())
+    return resolve_red_flags(result.report.red_flags, kb)
 
 
 URGENCY_WORDS = {

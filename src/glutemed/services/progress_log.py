@@ -37,6 +37,7 @@ from glutemed.services.intake_schema import RedFlagsIn, RunnerIn, SessionIn, Tes
 from glutemed.services.program import (
     STRENGTH_PHASE,
     URGENCY_WORDS,
+    resolve_red_flags,
     strength_criterion,
     targets,
 )
@@ -79,16 +80,18 @@ class Dose:
     hold_s_range: tuple[int, int] | None = None
     load_kg: float = 0.0
     step_label: str = ""
+    per_side: bool = False  # the catalogue's dose is for each side (single-leg work)
 
     def text(self) -> str:
         sets = f"{self.sets} set{'s' if self.sets != 1 else ''}"
         if self.reps_range is not None:
             low, high = self.reps_range
             what = f"{sets} of {low} reps" if low == high else f"{sets} of {low} to {high} reps"
+            what += " each side" if self.per_side else ""
         elif self.hold_s_range is not None:
             low, high = self.hold_s_range
             span = f"{low} seconds" if low == high else f"{low} to {high} seconds"
-            what = f"{sets}, holding {span} each"
+            what = f"{sets}, holding {span} each" + (" side" if self.per_side else "")
         else:
             what = sets
         weight = f"{self.load_kg:g} kg added weight" if self.load_kg > 0 else "no added weight"
@@ -233,7 +236,7 @@ def _clamp(dose: Dose, ex: Exercise, ladder: tuple[LadderStep, ...] | None) -> t
             notes.append("ladder step reset to the first rung")
     elif label:
         label = ""
-    return Dose(sets, reps, hold, load, label), notes
+    return Dose(sets, reps, hold, load, label, per_side=cat.per_side), notes
 
 
 def _rung(dose: Dose, ladder: tuple[LadderStep, ...]) -> int:
@@ -566,21 +569,14 @@ def _replay(
 
 
 def _resolve_flags(names: Sequence[str], kb: KnowledgeBase) -> list[RedFlag]:
-    """Red-flag ids, or intake red-flag answers resolved to every red flag that needs them (as the program does)."""
+    """Red-flag ids, or intake red-flag answers resolved as the program resolves them; an unknown name is refused."""
     answers = set(RedFlagsIn.model_fields)
-    out: dict[str, RedFlag] = {}
     for name in names:
-        if name in kb.red_flags:
-            out.setdefault(name, kb.red_flags[name])
-            continue
-        if name not in answers:
+        if name not in kb.red_flags and name not in answers:
             raise ValueError(
                 f"unknown red flag '{name}': give a red-flag id or a red-flag answer of the intake"
             )
-        for flag in kb.red_flags.values():
-            if any(f"answer:{name}" in group for group in flag.needs):
-                out.setdefault(flag.id, flag)
-    return list(out.values())
+    return resolve_red_flags(names, kb)
 
 
 def stop_message(names: Sequence[str], kb: KnowledgeBase) -> str:
