@@ -324,7 +324,7 @@ def read_document(path: Path, kind: str = "document") -> Any:
         raise InputFileError(str(exc)) from None
 
 
-def _got(err: Any) -> str:
+def offending_input(err: Any) -> str:
     """The offending input of one validation error, quoted short (never the repr of a big structure)."""
     if err["type"] == "missing" or isinstance(err["input"], dict):
         return ""
@@ -341,7 +341,7 @@ def validate(model: type[M], data: Any, source: str) -> M:
         errors = exc.errors()
         for err in errors[:10]:
             field = ".".join(str(part)[:40] for part in err["loc"])
-            problems.append(f"{field or '(top level)'}: {err['msg']}{_got(err)}")
+            problems.append(f"{field or '(top level)'}: {err['msg']}{offending_input(err)}")
         if len(errors) > 10:
             problems.append(f"and {len(errors) - 10} more problems")
         raise InputFileError(f"{source}: " + "; ".join(problems)) from None

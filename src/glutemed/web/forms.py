@@ -1,6 +1,7 @@
 """The intake and clinical-test forms: posted fields -> the intake/tests contract, with errors per field.
 
-The questions, their wording and the red-flag list are the questionnaire's own (``glutemed intake new``), and
+The questions, their wording and the red-flag list are the questionnaire's own (``services/intake_form``,
+shared with ``glutemed intake new``), and
 the answers are validated by the same pydantic models as a YAML intake (``services/intake_schema``), so the web
 form accepts and refuses exactly what the file and the questionnaire do. The message above the form is the one
 ``validate`` gives for a file; each problem is also shown next to its field.
@@ -14,18 +15,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from glutemed.cli.questionnaire import (
+from glutemed.core.intake import AGGRAVATORS
+from glutemed.knowledge.models import Equipment, PainRegion
+from glutemed.services.intake_form import (
     CHANGE_KINDS,
     CHANGE_QUESTIONS,
     FEMALE_ONLY,
     QUESTIONS,
     RED_FLAGS,
-    Question,
+    name_of,
+    raw_answer,
 )
-from glutemed.cli.questionnaire import _raw as raw_answer
-from glutemed.core.intake import AGGRAVATORS
-from glutemed.knowledge.models import Equipment, PainRegion
-from glutemed.services.intake_schema import InputFileError, IntakeIn, TestsIn, _got, validate
+from glutemed.services.intake_schema import InputFileError, IntakeIn, TestsIn, offending_input, validate
 
 SIDES = ("left", "right")
 MULTI_CHOICES: dict[str, tuple[str, ...]] = {
@@ -50,10 +51,6 @@ class FormResult:
     data: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def name_of(q: Question) -> str:
-    return f"{q.section}.{q.field}" if q.section else q.field
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
@@ -166,7 +163,7 @@ def check(
         model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            errors.setdefault(_field_name(tuple(err["loc"]), origins), f"{err['msg']}{_got(err)}")
+            errors.setdefault(_field_name(tuple(err["loc"]), origins), f"{err['msg']}{offending_input(err)}")
     return FormResult(data=data, message=message, errors=errors)
 
 

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from glutemed.cli.questionnaire import CHANGE_KINDS, FEMALE_ONLY, QUESTIONS, RED_FLAGS
 from glutemed.db import accounts, queue, records
+from glutemed.services.intake_form import CHANGE_KINDS, FEMALE_ONLY, QUESTIONS, RED_FLAGS, name_of
 from glutemed.web import authz, views
 from glutemed.web.deps import Csrf, CurrentUser, Db, Principal, Settings
-from glutemed.web.forms import MULTI_CHOICES, SELECT_CHOICES, FormResult, check_intake, check_tests, name_of
+from glutemed.web.forms import MULTI_CHOICES, SELECT_CHOICES, FormResult, check_intake, check_tests
 from glutemed.web.templating import page
 
 router = APIRouter(tags=["runners"])
