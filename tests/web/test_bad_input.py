@@ -256,3 +256,76 @@ def test_a_video_is_known_by_its_content_whatever_its_name(fresh: World) -> None
 
         (upload,) = records.list_uploads(s, fresh.ids["A"])
         assert (upload.kind, upload.original_name) == ("video", "clip.mkv")
+
+
+def _boxes(data: bytes, start: int = 0, end: int | None = None) -> list[tuple[bytes, int, int]]:
+    """The ISO-BMFF boxes in ``data[start:end]``: (type, offset, size)."""
+    import struct
+
+    out, at, end = [], start, len(data) if end is None else end
+    while at + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
+        out.append((kind, at, size))
+        at += size
+    return out
+
+
+def faststart(mp4: bytes) -> bytes:
+    """The same MP4 with its index (moov) before the frames (mdat), as phones and web encoders write it: the
+    chunk offsets (stco) move by the size of the moov box. Everything else is byte for byte the same."""
+    import struct
+
+    top = {kind: (at, size) for kind, at, size in _boxes(mp4)}
+    (ftyp_at, ftyp_size), (moov_at, moov_size) = top[b"ftyp"], top[b"moov"]
+    assert ftyp_at == 0
+    assert moov_at > top[b"mdat"][0], "already faststart"
+    moov = bytearray(mp4[moov_at : moov_at + moov_size])
+    containers = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
+    stack = [(8, moov_size)]
+    found = 0
+    while stack:
+        start, end = stack.pop()
+        for kind, at, size in _boxes(bytes(moov), start, end):
+            if kind in containers:
+                stack.append((at + 8, at + size))
+            elif kind == b"stco":
+                (count,) = struct.unpack(">I", moov[at + 12 : at + 16])
+                for i in range(count):
+                    pos = at + 16 + 4 * i
+                    (offset,) = struct.unpack(">I", moov[pos : pos + 4])
+                    moov[pos : pos + 4] = struct.pack(">I", offset + moov_size)
+                found += 1
+    assert found, "no chunk offset table found"
+    return mp4[:ftyp_size] + bytes(moov) + mp4[ftyp_size:moov_at]
+
+
+def test_a_video_cut_after_its_first_frames_is_probed_at_upload_and_refused_by_the_job(fresh: World) -> None:
+    """The upload only probes the container and the first frames; the job decodes the whole clip, finds it cut
+    and fails with the reason, storing no assessment."""
+    whole = faststart(VIDEO.read_bytes())
+    from glutemed.pose.video import VideoReader
+
+    with VideoReader(_written(fresh.data_dir / "whole.mp4", whole)) as video:  # the rewrite is a valid clip
+        assert sum(1 for _ in video.frames()) == video.info.frame_count
+    cut = whole[:900_000]  # under the 1 MB limit of this app; about half of the frames
+    before = fresh.counts()
+    r = _upload(fresh, "run.mp4", cut)
+    assert r.status_code == 303, r.text[:600]  # type: ignore[attr-defined]
+    assert fresh.run_jobs() == 1
+    with fresh.database.session() as s:
+        from glutemed.db import queue
+
+        (job,) = queue.list_jobs(s, runner_id=fresh.ids["A"])
+        assert job.state == "failed"
+        assert "truncated or damaged" in (job.error or "")
+        assert "frames could be decoded" in (job.error or "")
+    page = fresh.browsers["clin1"].get(f"/jobs/{job.id}").text
+    assert "truncated or damaged" in page
+    after = fresh.counts()
+    assert after["assessments"] == before["assessments"]
+    assert after["programs"] == before["programs"]
+
+
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -3,8 +3,9 @@
 Each kind maps to the extension glutemed's readers dispatch on, so a file stored by content hash gets the
 extension of what it *is*: a text file named ``run.mp4`` is refused, and an MP4 named ``run.bin`` is an MP4.
 After the signature, :func:`check_content` opens the file with the reader that will analyse it (OpenCV for
-video, the keypoint and motion-capture readers, the activity walker) so a truncated or damaged file is refused
-at upload, not later in a job.
+video, the keypoint and motion-capture readers, the activity walker) so a file that is not what it claims is
+refused at upload. A video is only probed (its container and first frames, :data:`PROBE_FRAMES`): a clip cut
+further in is found by the analysis job, which fails with the reason.
 """
 
 from __future__ import annotations
@@ -108,14 +109,25 @@ def sniff(head: bytes, purpose: Purpose) -> Kind:
     return kind
 
 
+PROBE_FRAMES = 3  # decoded at upload: enough to know the stream decodes, cheap for any clip length
+
+
 def _check_video(path: Path) -> None:
+    """Open the container (header, a video stream, a frame size FFmpeg can read) and decode its first frames.
+
+    The whole clip is decoded by the analysis job, which fails with the reason (for example "truncated or
+    damaged: the container promises 240 frames but only 110 could be decoded") when the rest is cut or broken;
+    decoding all of it here would hold the request for as long as the analysis takes."""
     from glutemed.pose.video import VideoReader  # OpenCV loads only here
 
     with VideoReader(path) as video:
-        for _ in video.frames():  # decodes to the end: a truncated file raises here
-            pass
-        if video.n_frames_read < 2:
-            raise ContentError(f"only {video.n_frames_read} frame decoded; a gait analysis needs a clip")
+        decoded = 0
+        for _ in video.frames():  # ends early (no end-of-clip check) once PROBE_FRAMES decoded
+            decoded += 1
+            if decoded >= PROBE_FRAMES:
+                break
+        if decoded < 2:
+            raise ContentError(f"only {decoded} frame decoded; a gait analysis needs a clip")
 
 
 def _check_activities(path: Path) -> None:
