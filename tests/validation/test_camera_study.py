@@ -178,3 +178,24 @@ def test_missing_data_is_a_clear_message_and_exit_2(
     assert cs.main(["--cameras", "1", "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "shared/data/mocap" in capsys.readouterr().err
     assert cs.main(["--cameras", "0"]) == 2
+
+
+def test_the_draw_is_reproducible_from_the_seed(study: cs.StudyResult) -> None:
+    trials = study.trials
+    first, again, other = (cs.draw_cameras(3, seed, trials) for seed in (11, 11, 12))
+    assert first == again
+    assert first != other
+    for cam in first:
+        assert cs.inside_fraction(trials[0], cam) >= cs.MIN_INSIDE_FRACTION
+        assert 2.5 <= cam.distance_m < 8.0
+        assert abs(cam.off_axis_deg) < 25.0
+        assert cam.fps_hz in (30.0, 60.0, 120.0, 240.0)
+
+
+def test_bins_include_the_lower_edge_and_the_last_upper_edge() -> None:
+    edges = [0, 5, 10]
+    assert cs._bin(0.0, edges, "deg") == "0-5 deg"
+    assert cs._bin(5.0, edges, "deg") == "5-10 deg"
+    assert cs._bin(10.0, edges, "deg") == "5-10 deg"
+    assert cs._bin(10.5, edges, "deg") == "outside 0-10 deg"
+    assert cs._bin(700.0, [0, 600, math.inf], "px") == "600+ px"
