@@ -16,8 +16,8 @@ Steps (``python -m validation.camera_study --help``):
 4. run the batch on a Dask LocalCluster (``glutemed.batch.run_batch``) and read ``recordings.csv``;
 5. per recording and leg, error = the batch's median minus the truth's median over the stances filmed; write
    the error distribution per metric, the errors grouped by camera setting, the worst recordings and the
-   agreement of the fault verdicts into docs/validation.md (between the camera-study markers) and the raw
-   errors into ``OUT/errors_by_recording.csv``.
+   agreement of the fault verdicts into ``OUT/camera_study.md`` (and, with ``--write-doc``, into
+   docs/validation.md between the camera-study markers) and the raw errors into ``OUT/errors_by_recording.csv``.
 """
 
 from __future__ import annotations
