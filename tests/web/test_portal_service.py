@@ -382,3 +382,24 @@ def test_the_phase_moves_on_after_a_progress_on_every_exercise_and_a_re_test(cli
     assert moved.phase_note == ""
     assert [e.exercise_id for e in moved.exercises] == [e["exercise_id"] for e in phases[1]["exercises"]]
     assert [e.exercise_id for e in form] == [e["exercise_id"] for e in phases[1]["exercises"]]
+
+
+def test_a_program_the_rules_cannot_read_stores_nothing(clinic: PortalClinic) -> None:
+    """A published program whose dose the rules cannot read (hand-edited JSON) answers a clear 409, never a 500,
+    and the log is not stored half: no training log, no decisions."""
+    program = demo_program()
+    broken = {**program, "phases": [dict(p) for p in program["phases"]]}
+    broken["phases"][0]["exercises"] = [
+        {**broken["phases"][0]["exercises"][0], "sets": "lots"},
+        *broken["phases"][0]["exercises"][1:],
+    ]
+    with clinic.database.write() as s:
+        row = records.add_program(s, runner_id=clinic.ids["A"], data=broken)
+        records.publish_program(s, row, by=None)
+    logs, decisions = clinic.count(TrainingLog), clinic.count(ProgressDecision)
+    with pytest.raises(portal.PortalInputError) as caught, clinic.database.write() as s:
+        portal.log_session(s, clinic.ids["A"], first_phase_session(MONDAY), client_key="key-broken-1")
+    assert caught.value.status == 409
+    assert "could not be checked against your program" in str(caught.value)
+    assert "sets" in str(caught.value)
+    assert (clinic.count(TrainingLog), clinic.count(ProgressDecision)) == (logs, decisions)

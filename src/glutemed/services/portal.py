@@ -574,14 +574,21 @@ def _reevaluate(s: Session, runner_id: int, program: dict[str, Any], first: Trai
             for d in repo.list_decisions(s, runner_id, training_log_id=row.id)
             if d.override_action is not None
         }
-        evaluation = progress_log.evaluate(
-            program,
-            history,
-            overrides=overrides,
-            tests=tests,
-            red_flags=flags,
-            overrides_by_day=by_day,
-        )
+        try:
+            evaluation = progress_log.evaluate(
+                program,
+                history,
+                overrides=overrides,
+                tests=tests,
+                red_flags=flags,
+                overrides_by_day=by_day,
+            )
+        except ValueError as exc:  # stored program or re-test the rules cannot read: say so, store nothing
+            raise PortalInputError(
+                f"Not saved: this log could not be checked against your program ({exc}). "
+                "Please ask your clinician to look at the program and the latest re-test.",
+                status=409,
+            ) from exc
         whole = progress_log.evaluation_to_json(evaluation)
         shared = {k: v for k, v in whole.items() if k != "decisions"}
         by_id = {d.get("exercise_id"): d for d in whole.get("decisions", [])}
