@@ -343,3 +343,33 @@ def test_api_mirrors(site: PortalClinic) -> None:
         f"/api/v1/portal/runners/{b}/runs", json={**run, "client_key": "api-run-00002"}
     )
     assert no_token.status_code == 403
+
+
+def test_today_is_the_runners_day_in_their_time_zone(site: PortalClinic) -> None:
+    """The phone reports its zone (portal.js sets the cookie): UTC+14 and UTC-11 are always on different dates,
+    and each gets its own; a made-up zone falls back to UTC."""
+    from zoneinfo import ZoneInfo
+
+    from starlette.requests import Request
+
+    from glutemed.web.routers.portal import TZ_COOKIE, local_today
+
+    def request_with(zone: str) -> Request:
+        return Request({"type": "http", "headers": [(b"cookie", f"{TZ_COOKIE}={zone}".encode())]})
+
+    east, west = (
+        local_today(request_with("Pacific/Kiritimati")),
+        local_today(request_with("Pacific/Pago_Pago")),
+    )
+    assert east != west
+    assert east == dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    assert west == dt.datetime.now(ZoneInfo("Pacific/Pago_Pago")).date()
+    assert local_today(request_with("Mars/Olympus_Mons")) == dt.datetime.now(dt.UTC).date()
+    assert local_today(request_with("../../etc/passwd")) == dt.datetime.now(dt.UTC).date()
+    runner = site.browsers["runnerA"]
+    runner.client.cookies.set(TZ_COOKIE, "Pacific/Kiritimati")
+    try:
+        shown = runner.get(f"/api/v1/portal/runners/{site.ids['A']}/today").json()
+    finally:
+        runner.client.cookies.delete(TZ_COOKIE)
+    assert shown["day"] == dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()

@@ -9,12 +9,14 @@ phone that lost its connection, or the same draft sent from a second device) sto
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import math
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -58,9 +60,26 @@ def _own_runner(user: Principal) -> int:
     return user.runner_id
 
 
-def _day(value: str | None) -> dt.date:
+TZ_COOKIE = "glutemed_tz"  # the phone's IANA time zone, set by static/portal.js
+
+
+def local_today(request: Request | None) -> dt.date:
+    """Today where the runner is: the time zone the phone reported (cookie), else UTC.
+
+    A runner in Sydney at 7 a.m. is on the next day already; the server's UTC date would show yesterday's
+    session. An unknown or malformed zone falls back to UTC.
+    """
+    zone: dt.tzinfo = dt.UTC
+    name = request.cookies.get(TZ_COOKIE, "") if request is not None else ""
+    if name and len(name) <= 64:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(name)
+    return dt.datetime.now(zone).date()
+
+
+def _day(value: str | None, request: Request | None = None) -> dt.date:
     if not value:
-        return dt.datetime.now(dt.UTC).date()
+        return local_today(request)
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -128,14 +147,14 @@ def _today_page(request: Request, db: Db, user: Principal, runner_id: int, day: 
 @router.get("/today", include_in_schema=False)
 async def my_today(request: Request, user: CurrentUser, db: Db, day: str | None = None) -> Response:
     runner_id = _own_runner(user)
-    return await _run(_today_page, request, db, user, runner_id, _day(day))
+    return await _run(_today_page, request, db, user, runner_id, _day(day, request))
 
 
 @router.get("/runners/{runner_id}/today", include_in_schema=False)
 async def runner_today(
     request: Request, runner_id: int, user: CurrentUser, db: Db, day: str | None = None
 ) -> Response:
-    return await _run(_today_page, request, db, user, runner_id, _day(day))
+    return await _run(_today_page, request, db, user, runner_id, _day(day, request))
 
 
 @router.get("/portal/figures/{exercise_id}.svg", include_in_schema=False)
@@ -164,7 +183,7 @@ def _session_form_page(
     message: str = "",
     status: int = 200,
 ) -> Response:
-    day = _day(values.get("day")) if not errors.get("day") else dt.datetime.now(dt.UTC).date()
+    day = _day(values.get("day"), request) if not errors.get("day") else local_today(request)
     with db.session() as s:
         _writable(s, user, runner_id)
         exercises = portal.session_exercises(s, runner_id, day)
@@ -186,7 +205,7 @@ def _session_form_page(
 async def session_form(
     request: Request, runner_id: int, user: CurrentUser, db: Db, day: str | None = None
 ) -> Response:
-    values = {"day": _day(day).isoformat(), "client_key": new_key()}
+    values = {"day": _day(day, request).isoformat(), "client_key": new_key()}
     return await _run(lambda: _session_form_page(request, db, user, runner_id, values=values, errors={}))
 
 
@@ -333,7 +352,7 @@ def _run_form_page(
 async def run_form(
     request: Request, runner_id: int, user: CurrentUser, db: Db, day: str | None = None
 ) -> Response:
-    values = {"date": _day(day).isoformat(), "client_key": new_key()}
+    values = {"date": _day(day, request).isoformat(), "client_key": new_key()}
     return await _run(lambda: _run_form_page(request, db, user, runner_id, values=values, errors={}))
 
 
@@ -504,11 +523,13 @@ def _api_error(exc: portal.PortalInputError) -> JSONResponse:
 
 
 @router.get("/api/v1/portal/runners/{runner_id}/today")
-async def api_today(runner_id: int, user: CurrentUser, db: Db, day: str | None = Query(default=None)) -> Any:
+async def api_today(
+    request: Request, runner_id: int, user: CurrentUser, db: Db, day: str | None = Query(default=None)
+) -> Any:
     def work() -> Any:
         with db.session() as s:
             _readable(s, user, runner_id)
-            return _jsonable(portal.today(s, runner_id, _day(day)))
+            return _jsonable(portal.today(s, runner_id, _day(day, request)))
 
     return await _run(work)
 

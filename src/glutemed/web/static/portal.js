@@ -10,6 +10,16 @@
   "use strict";
   var PREFIX = "glutemed-draft:";
 
+  // the phone's time zone, so "today" is the runner's day, not the server's (read by routers/portal.py)
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) {
+      document.cookie = "glutemed_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) {
+    /* no Intl: the server uses UTC */
+  }
+
   if (window.htmx) {
     // swap the form back with its messages on 422 (a value to fix); other errors keep the form as it is
     window.htmx.config.responseHandling = [
