@@ -209,6 +209,23 @@ def test_clinician_to_runner_in_a_browser(live: LiveServer, pw_browser: Any) -> 
     page.click("text=Open the assessment and report")
     page.wait_for_url("**/assessments/*")
     shot(page, "assessment")
+    # the overlay video decodes in Chromium (WebM, VP8): pressed play (muted, as autoplay rules allow), it
+    # reaches HAVE_CURRENT_DATA with a picture of the clip's size and no media error
+    overlay = page.locator("video#overlay")
+    assert overlay.count() == 1
+    assert overlay.locator("source").get_attribute("type") == "video/webm"
+    page.evaluate("() => { const v = document.querySelector('video#overlay'); v.muted = true; v.play(); }")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video#overlay'); return v.error || v.readyState >= 2; }"
+    )
+    state = page.evaluate(
+        "() => { const v = document.querySelector('video#overlay');"
+        " return {ready: v.readyState, error: v.error && v.error.code, w: v.videoWidth, h: v.videoHeight}; }"
+    )
+    assert state["error"] is None, state
+    assert state["ready"] >= 2, state
+    assert (state["w"], state["h"]) == (720, 1280), state  # the bundled clip, upright
+    shot(page, "assessment-overlay-playing")
     page.goto(runner_url)
     program = page.locator('a[href^="/programs/"]').first
     program.click()

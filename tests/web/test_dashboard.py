@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from tests.web.conftest import World, demo_intake_form
 
@@ -105,3 +106,33 @@ def test_a_dashboard_line_is_the_stored_verdicts_flags_and_spike(fresh: World) -
     with fresh.database.session() as s:
         later = views.dashboard(s, user, today=today + dt.timedelta(days=8))
     assert not any(row.load_spike_this_week for row in later.runners)
+
+
+def test_red_flags_are_kept_per_database_not_per_intake_number(fresh: World, tmp_path: Path) -> None:
+    """The per-process cache of an intake's red flags: intake 1 of one database is not intake 1 of another."""
+    from tests.web.conftest import make_app
+
+    from glutemed.services.demo import DEMO_INTAKE, demo_dir
+    from glutemed.services.intake_schema import load_intake
+
+    form = demo_intake_form() | {"red_flags.fever": "yes"}
+    assert fresh.browsers["clin1"].post(f"/runners/{fresh.ids['A']}/intake", form).status_code == 303
+    user = Principal(0, "x", "x", "admin", None, None)
+    with fresh.database.session() as s:
+        flagged = {r.runner.id: r.red_flags for r in views.dashboard(s, user).runners}
+    assert flagged[fresh.ids["A"]]
+    _, other = make_app(tmp_path / "other")
+    try:
+        with other.write() as s:
+            from glutemed.db import accounts
+
+            clinic = accounts.create_clinic(s, "Other clinic")
+            runner = records.create_runner(s, clinic_id=clinic.id, name="Olga")
+            quiet = load_intake(demo_dir() / DEMO_INTAKE).model_dump(mode="json", exclude_none=True)
+            intake = records.add_intake(s, runner.id, quiet)
+            assert intake.id == 1
+        with other.session() as s:
+            (line,) = views.dashboard(s, user).runners
+        assert line.red_flags == []
+    finally:
+        other.dispose()

@@ -350,6 +350,12 @@ def _annotate(
         _text(cv2, frame, label, (round(10 * scale), height - line), 0.8 * scale, colour=WORST_BGR)
 
 
+# Container by suffix -> the codec OpenCV's FFmpeg writes into it. Browsers play VP8 in WebM; they do not play
+# MPEG-4 Part 2 ('mp4v'), and OpenCV's wheel has no H.264 encoder. VP9 would be smaller but encoded about 6x
+# slower here (720x1280 clip, 2-core machine: VP8 13 fps, VP9 2.1 fps, mp4v 257 fps; see docs/web.md).
+OVERLAY_CODECS = {".webm": "VP80", ".mp4": "mp4v"}
+
+
 def write_overlay_video(
     video_path: Path,
     recording: RecordingLike,
@@ -358,16 +364,21 @@ def write_overlay_video(
     progress: Progress | None = None,
     max_frames: int | None = None,
 ) -> Path:
-    """Write the annotated MP4 ('mp4v'); it appears all at once (temporary name, then rename) or not at all."""
+    """Write the annotated video in the format its suffix names (:data:`OVERLAY_CODECS`: ``.webm`` plays in
+    browsers, ``.mp4`` in desktop players); it appears all at once (temporary name, then rename) or not at all."""
     import cv2
 
     from glutemed.pose.video import VideoReader
 
     out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    if suffix not in OVERLAY_CODECS:
+        raise ValueError(f"{out_path}: the overlay video is written as {' or '.join(OVERLAY_CODECS)}")
+    codec = OVERLAY_CODECS[suffix]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     engine = recording.engine
     points, worst = _Points(engine), highlighted_stance(recording)
-    fd, name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".part.mp4", dir=out_path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=f".part{suffix}", dir=out_path.parent)
     os.close(fd)
     tmp = Path(name)
     writer: Any = None
@@ -380,10 +391,10 @@ def write_overlay_video(
             # the engine's series is on an even grid at the median frame rate (glutemed.core.timing); the
             # overlay is written at that rate, a frame repeated where variable-rate video skipped time
             fps = float(engine.series_.fps_hz)
-            fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+            fourcc = cv2.VideoWriter.fourcc(*codec)
             writer = cv2.VideoWriter(str(tmp), fourcc, fps, (info.width_px, info.height_px))
             if not writer.isOpened():
-                raise OSError(f"{out_path}: OpenCV could not open an MP4 ('mp4v') writer")
+                raise OSError(f"{out_path}: OpenCV could not open a {suffix} ({codec!r}) writer")
             first_s, written, previous = float("nan"), 0, None
             for done, (time_s, frame) in enumerate(video.frames(), start=1):
                 if max_frames is not None and done > max_frames:

@@ -140,7 +140,17 @@ def _gait_media(ctx: JobContext, gait: dict[str, Any], recordings: list[Recordin
         )
     if payload.get("overlay", False) and videos:
         ctx.report("overlay")
-        files["overlay.mp4"] = write_overlay_video(videos[0].path, videos[0], out / "overlay.mp4")
+
+        def drawn(done: int, total: int | None) -> None:
+            ctx.check()
+            ctx.lease.set_progress(
+                {"stage": "overlay", "frames_done": done, "frames_total": total, "fps": None}
+            )
+
+        # WebM (VP8): the page plays it in a <video> element (browsers do not play OpenCV's MP4)
+        files["overlay.webm"] = write_overlay_video(
+            videos[0].path, videos[0], out / "overlay.webm", progress=drawn
+        )
     return files
 
 

@@ -36,26 +36,32 @@ def intake_red_flags(data: dict[str, Any]) -> list[str]:
     return list(intake.red_flags.present)
 
 
+IntakeKey = tuple[str, int, dt.datetime]  # database URL, intake id, created_at: one stored intake
+
+
 class _IntakeFlags:
-    """Red flags per stored intake id, kept in this process: an intake row is never changed once added (a new
-    intake is a new row), so the rules run once per intake instead of once per dashboard line and request."""
+    """Red flags per stored intake, kept in this process: an intake row is never changed once added (a new
+    intake is a new row), so the rules run once per intake instead of once per dashboard line and request.
+    The key names the database too (a process may serve or test several) and the row's creation time."""
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._known: OrderedDict[int, list[str]] = OrderedDict()
+        self._known: OrderedDict[IntakeKey, list[str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, s: Session, intake_ids: list[int]) -> dict[int, list[str]]:
+    def get(self, s: Session, intakes: list[tuple[int, dt.datetime]]) -> dict[int, list[str]]:
+        """The red flags of each ``(id, created_at)`` intake, by id."""
+        where = s.get_bind().engine.url.render_as_string(hide_password=True)
         with self._lock:
-            found = {i: self._known[i] for i in intake_ids if i in self._known}
-        missing = [i for i in intake_ids if i not in found]
+            found = {i: self._known[(where, i, at)] for i, at in intakes if (where, i, at) in self._known}
+        missing = {i: at for i, at in intakes if i not in found}
         if missing:
             for intake_id, data in s.execute(select(Intake.id, Intake.data).where(Intake.id.in_(missing))):
                 found[intake_id] = intake_red_flags(data)
             with self._lock:
-                for intake_id in missing:
+                for intake_id, at in missing.items():
                     if intake_id in found:
-                        self._known[intake_id] = found[intake_id]
+                        self._known[(where, intake_id, at)] = found[intake_id]
                 while len(self._known) > self._size:
                     self._known.popitem(last=False)
         return found
@@ -194,13 +200,14 @@ def runner_summaries(
             ).where(Assessment.id.in_(_newest(Assessment, Assessment.runner_id.in_(scope))))
         ).all()
     }
-    newest_intake: dict[int, int] = dict(
-        s.execute(
-            select(Intake.runner_id, Intake.id).where(
+    newest_intake = {
+        runner_id: (intake_id, created_at)
+        for runner_id, intake_id, created_at in s.execute(
+            select(Intake.runner_id, Intake.id, Intake.created_at).where(
                 Intake.id.in_(_newest(Intake, Intake.runner_id.in_(scope)))
             )
-        ).all()
-    )
+        )
+    }
     flags_of = INTAKE_FLAGS.get(s, sorted(newest_intake.values()))
     spikes = dict(
         s.execute(
@@ -218,8 +225,8 @@ def runner_summaries(
     )
     out: list[sc.RunnerSummary] = []
     for runner in runners:
-        intake_id = newest_intake.get(runner.id)
-        flags = list(flags_of.get(intake_id, [])) if intake_id is not None else []
+        intake = newest_intake.get(runner.id)
+        flags = list(flags_of.get(intake[0], [])) if intake is not None else []
         assessment_id, stopped, stop_flags = latest.get(runner.id, (None, False, []))
         if stopped:
             flags = list(dict.fromkeys([*flags, *stop_flags]))

@@ -18,10 +18,16 @@ from glutemed.web.templating import page
 
 router = APIRouter(tags=["assessments"])
 
-INLINE = {".html", ".mp4", ".svg", ".png", ".jpg"}
+INLINE = {".html", ".mp4", ".webm", ".svg", ".png", ".jpg"}
 # a stored report is our own escaped HTML; it still runs nothing and loads nothing from elsewhere
 REPORT_CSP = "default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'; media-src 'self'; frame-ancestors 'self'"
-EXTRA_TYPES = {".trc": "text/plain", ".csv": "text/csv", ".ics": "text/calendar", ".json": "application/json"}
+EXTRA_TYPES = {
+    ".webm": "video/webm",
+    ".trc": "text/plain",
+    ".csv": "text/csv",
+    ".ics": "text/calendar",
+    ".json": "application/json",
+}
 
 
 def stored_file(settings: Settings, files: dict[str, Any], name: str, what: str) -> Response:
