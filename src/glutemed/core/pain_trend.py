@@ -177,9 +177,7 @@ def pain_trend(answers: Iterable[MorningAnswer], rules: TrendRules) -> PainTrend
     if cap == "regress":
         text += f"; rising {rising_weeks} weeks in a row, so every exercise steps back"
         in_a_row = "two" if rising_weeks == 2 else str(rising_weeks)
-        plain = (
-            f"Your pain the next morning has gone up {in_a_row} weeks in a row, so we make the exercises easier."
-        )
+        plain = f"Your pain the next morning has gone up {in_a_row} weeks in a row, so we make the exercises easier."
     else:
         text += "; no exercise progresses this week"
         plain = "Your pain the next morning went up this week, so we keep the same dose."
