@@ -10,6 +10,19 @@ report page; the same pages, saved once as HTML, are then served by a static fil
 a p95 under 150 ms on a 2-core machine.
 
     .venv/bin/python benchmarks/bench_web.py [REQUESTS_PER_PAGE [WEB_PROCESSES]]
+
+Measured 2026-12-06 on the shared 2-core machine (other sessions running), 500 requests per page, p50 / p95 ms,
+`glutemed serve` with its default of 2 web processes; before the stored summaries (migration 0003) and the
+paged dashboard, the dashboard's p95 was 11.7 s on SQLite and 9.5 s on PostgreSQL:
+
+                      dashboard          runner           report
+    SQLite         737 / 1739        807 / 1620       262 /  458
+    PostgreSQL     691 / 1427       1003 / 2141       388 / 1124
+    static files   149 /  531        136 /  483       196 /  441
+
+p95 against the static page: SQLite 3.3x, 3.4x, 1.0x; PostgreSQL 2.7x, 4.4x, 2.5x. The target is missed here:
+the clients, the server and other work share two cores (even the static p95 is 0.5 s). docs/web.md has the
+`--workers 1` run and the per-request times.
 """
 
 from __future__ import annotations
