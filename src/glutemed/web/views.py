@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from glutemed.db import records
 from glutemed.db.models import Assessment, Intake, Job, LoadReport, ProgramRecord, Runner
@@ -70,13 +70,14 @@ class _IntakeFlags:
 INTAKE_FLAGS = _IntakeFlags()
 
 
-def intake_read(row: Any) -> sc.IntakeRead:
+def intake_read(row: Any, red_flags: list[str] | None = None) -> sc.IntakeRead:
+    """An intake with the red flags its rules raise (``red_flags`` when the caller already has them)."""
     return sc.IntakeRead(
         id=row.id,
         runner_id=row.runner_id,
         data=row.data,
         created_at=row.created_at,
-        red_flags=intake_red_flags(row.data),
+        red_flags=intake_red_flags(row.data) if red_flags is None else red_flags,
     )
 
 
@@ -92,7 +93,10 @@ def program_ids(s: Session, assessment_id: int, user: Principal) -> list[int]:
     return list(s.scalars(query.order_by(ProgramRecord.id)))
 
 
-def assessment_read(s: Session, row: Assessment, user: Principal) -> sc.AssessmentRead:
+def assessment_read(
+    s: Session, row: Assessment, user: Principal, programs: list[int] | None = None
+) -> sc.AssessmentRead:
+    """An assessment with all the analyzer's verdicts and its programs (``programs`` when the caller has them)."""
     return sc.AssessmentRead(
         id=row.id,
         runner_id=row.runner_id,
@@ -102,7 +106,7 @@ def assessment_read(s: Session, row: Assessment, user: Principal) -> sc.Assessme
         gait_result=row.gait_result,
         verdicts=verdicts(row.gait_result, all_verdicts=True),
         files=sorted(row.files),
-        program_ids=program_ids(s, row.id, user),
+        program_ids=program_ids(s, row.id, user) if programs is None else programs,
     )
 
 
@@ -140,15 +144,34 @@ def runner_jobs(s: Session, runner_id: int, limit: int = 20) -> list[Job]:
 
 
 def runner_detail(s: Session, runner: Runner, user: Principal, *, can_change: bool) -> sc.RunnerDetail:
+    """The runner's whole record, in a fixed number of queries (the assessments' programs in one, the intakes'
+    red flags from the per-intake cache)."""
     runner_only = user.role == "runner"
+    intakes = records.list_intakes(s, runner.id)
+    flags = INTAKE_FLAGS.get(s, [(r.id, r.created_at) for r in intakes])
+    assessments = list(
+        s.scalars(
+            select(Assessment)
+            .options(defer(Assessment.load_result))  # not part of the page or its JSON
+            .where(Assessment.runner_id == runner.id)
+            .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        )
+    )
+    programs_of: dict[int, list[int]] = {a.id: [] for a in assessments}
+    query = select(ProgramRecord.assessment_id, ProgramRecord.id).where(ProgramRecord.runner_id == runner.id)
+    if runner_only:
+        query = query.where(ProgramRecord.state == "published")
+    for assessment_id, program_id in s.execute(query.order_by(ProgramRecord.id)):
+        if assessment_id in programs_of:
+            programs_of[assessment_id].append(program_id)
     return sc.RunnerDetail(
         runner=sc.RunnerRead.model_validate(runner),
         can_change=can_change,
-        intakes=[intake_read(r) for r in records.list_intakes(s, runner.id)],
+        intakes=[intake_read(r, flags.get(r.id)) for r in intakes],
         tests=[sc.TestResultRead.model_validate(r) for r in records.list_test_results(s, runner.id)],
         uploads=[sc.UploadRead.model_validate(r) for r in records.list_uploads(s, runner.id)],
         jobs=[job_read(j) for j in runner_jobs(s, runner.id)],
-        assessments=[assessment_read(s, a, user) for a in records.list_assessments(s, runner.id)],
+        assessments=[assessment_read(s, a, user, programs_of[a.id]) for a in assessments],
         programs=[program_read(p) for p in records.list_programs(s, runner.id, published_only=runner_only)],
         load_reports=[load_read(r) for r in records.list_load_reports(s, runner.id)],
     )
