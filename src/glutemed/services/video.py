@@ -28,6 +28,7 @@ and skips pose estimation. A cache that cannot be written is reported in the met
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -311,8 +312,8 @@ def _chunked(
         return None  # chunks are posed by the bundled backend and detector, rebuilt in each worker
     overlap = ch.overlap_frames(estimator.mode, info.fps_nominal_hz)
     n_chunks = len(ch.plan_chunks(info.frame_count, n_workers, overlap))
-    if n_workers <= 1 or n_chunks < 2:
-        return None
+    if n_workers <= 1 or n_chunks < 2 or multiprocessing.current_process().daemon:
+        return None  # a daemonic process (a Dask worker's) may not start processes of its own
     expected = info.frame_count
     scan_frames = ch.scan_frames_of(info, settings) if scanner is not None else []
     try:
