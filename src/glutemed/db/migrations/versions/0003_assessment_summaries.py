@@ -82,13 +82,13 @@ def _backfill() -> None:
         last = rows[-1][0]
     last = 0
     while True:
-        rows = conn.execute(
+        reports = conn.execute(
             sa.select(loads.c.id, loads.c.data).where(loads.c.id > last).order_by(loads.c.id).limit(BATCH)
         ).all()
-        if not rows:
+        if not reports:
             break
-        for row_id, data in rows:
+        for row_id, data in reports:
             conn.execute(
                 loads.update().where(loads.c.id == row_id).values(summary_last_spike=last_spike_day(data))
             )
-        last = rows[-1][0]
+        last = reports[-1][0]
