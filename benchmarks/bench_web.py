@@ -16,12 +16,12 @@ Measured 2026-12-06 on the shared 2-core machine (other sessions running), 500 r
 paged dashboard, the dashboard's p95 was 11.7 s on SQLite and 9.5 s on PostgreSQL:
 
                       dashboard          runner           report
-    SQLite         737 / 1739        807 / 1620       262 /  458
-    PostgreSQL     691 / 1427       1003 / 2141       388 / 1124
-    static files   149 /  531        136 /  483       196 /  441
+    SQLite         533 / 1135        677 / 1060       242 /  461
+    PostgreSQL     878 / 1590       1059 / 1647       369 /  718
+    static files   186 /  420        179 /  357       183 /  356
 
-p95 against the static page: SQLite 3.3x, 3.4x, 1.0x; PostgreSQL 2.7x, 4.4x, 2.5x. The target is missed here:
-the clients, the server and other work share two cores (even the static p95 is 0.5 s). docs/web.md has the
+p95 against the static page: SQLite 2.7x, 3.0x, 1.3x; PostgreSQL 3.8x, 4.6x, 2.0x. The target is missed here:
+the clients, the server and other work share two cores (even the static p95 is 0.4 s). docs/web.md has the
 `--workers 1` run and the per-request times.
 """
 
