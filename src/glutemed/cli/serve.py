@@ -61,7 +61,7 @@ def serve_command(
     clinic into an empty database and prints its logins, and runs one job worker unless --no-worker. Several web
     processes (--workers) share the database; the job worker runs in this, the supervising, process."""
     from glutemed.db import FileStore, open_database, upgrade
-    from glutemed.services.jobs import Worker
+    from glutemed.services.jobs import DaskUnavailableError, Worker
     from glutemed.web.seed import is_empty, seed_demo, write_logins
     from glutemed.web.settings import WebSettings
 
@@ -80,7 +80,17 @@ def serve_command(
     where = database.url.render_as_string(hide_password=True)
     err_console.print(f"database {where} at migration {revision}; files in {settings.data_dir}")
     store = FileStore(settings.data_dir)
-    worker = Worker(database, store)
+    # GLUTEMED_DASK_SCHEDULER sends the built-in worker's pose estimation to a Dask cluster, as `glutemed worker`
+    worker = Worker(database, store, dask_scheduler=os.environ.get("GLUTEMED_DASK_SCHEDULER") or None)
+    try:
+        dask_client = None if no_worker else worker.connect_dask()
+    except DaskUnavailableError as exc:
+        database.dispose()
+        fail(f"GLUTEMED_DASK_SCHEDULER: {exc}")
+    if dask_client is not None:
+        err_console.print(
+            f"pose estimation goes to the Dask scheduler at {dask_client.scheduler_info()['address']}"
+        )
     if not no_demo and is_empty(database):
         err_console.print(
             "empty database: seeding the demo clinic and analysing the demo video (about a minute)"
@@ -106,6 +116,7 @@ def serve_command(
         worker.stop_event.set()
         if thread is not None:
             thread.join(timeout=30)
+        worker.close()
         database.dispose()
 
 
