@@ -73,7 +73,16 @@ def test_runner_logs_a_session_and_the_morning_on_a_phone(  # noqa: PLR0915 - on
         first = demo_program()["phases"][0]["exercises"]
         cards = page.locator("article.card")
         assert cards.count() == len(first)
-        page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+        # figures load lazily (a phone fetches what it shows; the pre-run routine's stay folded until opened):
+        # bring each exercise card's figure into view, then every one must decode
+        images = page.locator("article.card img")
+        assert images.count() == len(first)
+        for index in range(images.count()):
+            images.nth(index).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('article.card img')).every(i => i.complete && i.naturalWidth > 0)"
+        )
+        page.evaluate("window.scrollTo(0, 0)")
         no_sideways_scroll(page)
         IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(IMAGES / "portal-today-phone.png"), full_page=True)
