@@ -99,7 +99,10 @@ def serve_command(
         path = write_logins(settings.data_dir, logins)
         console.print("[bold]Demo logins[/] (also in " + str(path) + "):")
         for login in logins:
-            console.print(f"  {login.role:<10} {login.email}  password: {login.password}", highlight=False)
+            note = f"  ({login.note})" if login.note else ""
+            console.print(
+                f"  {login.role:<10} {login.email}  password: {login.password}{note}", highlight=False
+            )
     thread = None
     if not no_worker:
         thread = threading.Thread(target=worker.run, name="glutemed-worker", daemon=True)

@@ -27,7 +27,14 @@ from glutemed.reports.overlay import Still
 from glutemed.reports.templating import PageSize, render
 
 Audience = Literal["clinician", "runner"]
-__all__ = ["VERDICT_WORDS", "RecordingLike", "render_gait_report", "write_gait_pdf", "write_gait_report"]
+__all__ = [
+    "VERDICT_WORDS",
+    "RecordingLike",
+    "html_to_pdf",
+    "render_gait_report",
+    "write_gait_pdf",
+    "write_gait_report",
+]
 
 
 def _pose_notes(result: dict[str, Any]) -> str:
@@ -111,11 +118,24 @@ def write_gait_report(
     return atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
-def write_gait_pdf(html_text: str, path: Path) -> Path:
-    """The report as PDF (WeasyPrint renders the inline SVG and PNG); written atomically like the HTML."""
+def html_to_pdf(html_text: str) -> bytes:
+    """A page as PDF bytes (WeasyPrint renders the inline SVG and PNG); b"" when it produced nothing.
+
+    WeasyPrint warns about every CSS rule meant for screens (``@media (max-width: ...)``) and every SVG
+    presentation property it skips; those are expected here (one stylesheet serves screen and print), so only
+    its errors reach the log.
+    """
+    import logging
+
     from weasyprint import HTML
 
-    pdf = HTML(string=html_text).write_pdf()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return bytes(HTML(string=html_text).write_pdf() or b"")
+
+
+def write_gait_pdf(html_text: str, path: Path) -> Path:
+    """The report as PDF; written atomically like the HTML."""
+    pdf = html_to_pdf(html_text)
     if not pdf:
         raise OSError(f"{path}: WeasyPrint produced no PDF")
-    return atomic_write_bytes(Path(path), bytes(pdf))
+    return atomic_write_bytes(Path(path), pdf)

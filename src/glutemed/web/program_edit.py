@@ -166,7 +166,7 @@ def download(s: Session, record: ProgramRecord, fmt: str) -> tuple[bytes, str, s
     if fmt == "html":
         return html.encode(), "text/html; charset=utf-8", f"{name}-{record.id}.html"
     if fmt == "pdf":
-        from weasyprint import HTML
+        from glutemed.reports.gait_html import html_to_pdf
 
-        return bytes(HTML(string=html).write_pdf() or b""), "application/pdf", f"{name}-{record.id}.pdf"
+        return html_to_pdf(html), "application/pdf", f"{name}-{record.id}.pdf"
     raise EditError(f"a stopped program has no {fmt.upper()} (it is a referral)")

@@ -52,6 +52,7 @@ class Login:
     role: str
     email: str
     password: str
+    note: str = ""  # which demo account this is, when a role has two
 
 
 def is_empty(database: Database) -> bool:
@@ -75,8 +76,8 @@ def seed_demo(
     logins = [
         Login("admin", "admin@demo.glutemed.invalid", secrets.token_urlsafe(12)),
         Login("clinician", "clinician@demo.glutemed.invalid", secrets.token_urlsafe(12)),
-        Login("runner", "runner@demo.glutemed.invalid", secrets.token_urlsafe(12)),
-        Login("runner", LOGGING_EMAIL, secrets.token_urlsafe(12)),
+        Login("runner", "runner@demo.glutemed.invalid", secrets.token_urlsafe(12), "just assessed"),
+        Login("runner", LOGGING_EMAIL, secrets.token_urlsafe(12), "three weeks of logs"),
     ]
     intake = load_intake(demo_dir() / DEMO_INTAKE)
     stored = store.save_file(demo_dir() / DEMO_VIDEO)
@@ -201,7 +202,7 @@ def _rising_week(days: list[dt.date]) -> dt.date:
 
 def write_logins(data_dir: Path, logins: list[Login]) -> Path:
     path = data_dir / "demo-logins.txt"
-    text = "".join(f"{login.role:<10} {login.email}  {login.password}\n" for login in logins)
+    text = "".join(f"{login.role:<10} {login.email}  {login.password}  {login.note}\n" for login in logins)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
