@@ -225,6 +225,8 @@ def test_overlap_and_default_workers() -> None:
     assert auto_workers(short) == 1
     assert auto_workers(long) == available_cores()
     assert auto_workers(unknown) == 1
+    assert auto_workers(long, mode="static") == 1  # MediaPipe's static graph already uses two threads
+    assert auto_workers(long, 2, mode="static") == 2  # asked for
     assert auto_workers(short, 3) == 3
     assert auto_workers(short, 0) == available_cores()
 

@@ -205,7 +205,8 @@ def register(app: typer.Typer) -> None:
                 "--workers",
                 min=1,
                 help="Processes a video's pose estimation is split over, in chunks of the clip (1: one "
-                f"process). Default: every core for a clip longer than {LONG_CLIP_S:g} s, else 1.",
+                f"process). Default: every core for a clip longer than {LONG_CLIP_S:g} s in tracking mode; "
+                "1 in static mode (the default mode, whose pose model already uses two threads).",
             ),
         ] = None,
         baseline: Annotated[

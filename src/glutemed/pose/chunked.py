@@ -78,13 +78,19 @@ class ChunkingError(RuntimeError):
     """The chunks do not stitch (a seek landed on another frame); run the clip in one process instead."""
 
 
-def auto_workers(info: VideoInfo, requested: int | None = None) -> int:
-    """Worker processes for a clip: ``requested`` when given (0 = all cores), else all cores for a clip
-    longer than :data:`LONG_CLIP_S` and 1 (one process, no chunks) for a shorter one or an unknown length."""
+def auto_workers(info: VideoInfo, requested: int | None = None, mode: str = "tracking") -> int:
+    """Worker processes for a clip: ``requested`` when given (0 = all cores); else all cores for a clip longer
+    than :data:`LONG_CLIP_S` in tracking mode, and 1 (one process, no chunks) for a shorter clip, an unknown
+    length, or static mode.
+
+    Static mode's MediaPipe graph already runs each frame on two threads: on the 2-core machine, one process
+    posed the 36 s benchmark clip at 51 frames/s against 43 frames/s in two chunked processes
+    (``benchmarks/bench_video.py --chunked``), so chunks are only used there when asked for.
+    """
     if requested is not None:
         return requested if requested > 0 else available_cores()
     duration_s = info.frame_count / info.fps_nominal_hz if info.fps_nominal_hz > 0 else 0.0
-    return available_cores() if duration_s > LONG_CLIP_S else 1
+    return available_cores() if mode == "tracking" and duration_s > LONG_CLIP_S else 1
 
 
 def overlap_frames(mode: str, fps_hz: float) -> int:

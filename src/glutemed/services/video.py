@@ -306,10 +306,10 @@ def _chunked(
     from glutemed.pose.mediapipe_backend import MediaPipePeopleDetector, MediaPipePose
 
     info = video.info
-    n_workers = ch.auto_workers(info, workers)
     scanner = detector if isinstance(detector, MediaPipePeopleDetector) else None
     if not isinstance(estimator, MediaPipePose) or (detector is not None and scanner is None):
         return None  # chunks are posed by the bundled backend and detector, rebuilt in each worker
+    n_workers = ch.auto_workers(info, workers, estimator.mode)
     overlap = ch.overlap_frames(estimator.mode, info.fps_nominal_hz)
     n_chunks = len(ch.plan_chunks(info.frame_count, n_workers, overlap))
     if n_workers <= 1 or n_chunks < 2 or multiprocessing.current_process().daemon:
