@@ -22,24 +22,31 @@ from glutemed.core.progression import (
     Action,
     Decision,
     ExerciseLog,
-    LadderStep,
     ProgressionRules,
     Target,
     at_top,
     decide,
     phase_ready,
 )
-from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
-from glutemed.knowledge.models import Exercise, RedFlag
-from glutemed.knowledge.rules import Rules, bundled_rules
+from glutemed.knowledge.loader import KnowledgeBase
+from glutemed.knowledge.models import RedFlag
 from glutemed.services.assessment import norm_equation
+from glutemed.services.doses import (
+    Dose,
+    ProgramContext,
+    catalogue_exercise,
+    clamp,
+    default_dose,
+    dose_json,
+    next_dose,
+    program_context,
+)
 from glutemed.services.intake_schema import RedFlagsIn, RunnerIn, SessionIn, TestsIn
 from glutemed.services.program import (
     STRENGTH_PHASE,
     URGENCY_WORDS,
     resolve_red_flags,
     strength_criterion,
-    targets,
 )
 
 __all__ = [
@@ -68,38 +75,6 @@ class LoggedDay:
 
 
 @dataclass(frozen=True)
-class Dose:
-    """What the runner does next session. Exactly one of ``reps_range`` and ``hold_s_range`` is set.
-
-    ``reps_range`` is the range to work in: the low end is the target, the high end the exercise's top (every
-    set at the top earns a progression). ``step_label`` is the ladder rung (progression.yaml) or "".
-    """
-
-    sets: int
-    reps_range: tuple[int, int] | None = None
-    hold_s_range: tuple[int, int] | None = None
-    load_kg: float = 0.0
-    step_label: str = ""
-    per_side: bool = False  # the catalogue's dose is for each side (single-leg work)
-
-    def text(self) -> str:
-        sets = f"{self.sets} set{'s' if self.sets != 1 else ''}"
-        if self.reps_range is not None:
-            low, high = self.reps_range
-            what = f"{sets} of {low} reps" if low == high else f"{sets} of {low} to {high} reps"
-            what += " each side" if self.per_side else ""
-        elif self.hold_s_range is not None:
-            low, high = self.hold_s_range
-            span = f"{low} seconds" if low == high else f"{low} to {high} seconds"
-            what = f"{sets}, holding {span} each" + (" side" if self.per_side else "")
-        else:
-            what = sets
-        weight = f"{self.load_kg:g} kg added weight" if self.load_kg > 0 else "no added weight"
-        out = f"{what}, {weight}"
-        return f"{out} ({self.step_label})" if self.step_label else out
-
-
-@dataclass(frozen=True)
 class ExerciseDecision:
     exercise_id: str
     name: str  # the catalogue's plain name
@@ -119,262 +94,6 @@ class Evaluation:
     pain_trend: PainTrend
     phase_text: str
     stopped: str | None
-
-
-# ------------------------------------------------------------------------------------------- context
-
-
-@dataclass(frozen=True)
-class _Context:
-    kb: KnowledgeBase
-    rules: Rules
-    progression: ProgressionRules
-    targets: dict[str, Target]
-    program_doses: dict[str, Dose] = field(default_factory=dict)
-    program_notes: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # what clamping moved in the program's dose
-    phases: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (id, name, exercise ids)
-
-
-def _context(program: Mapping[str, Any]) -> _Context:
-    kb = knowledge_base()
-    rules = bundled_rules()
-    if not isinstance(program, Mapping):
-        raise ValueError("program: expected the program JSON (a mapping with 'phases')")
-    phases_in = program.get("phases", [])
-    if program.get("stopped") is not True and not isinstance(phases_in, list):
-        raise ValueError("program: 'phases' must be a list of phases")
-    ctx = _Context(kb, rules, rules.progression_rules(), targets(kb))
-    phases: list[tuple[str, str, tuple[str, ...]]] = []
-    for p_index, phase in enumerate(phases_in or []):
-        items = phase.get("exercises") if isinstance(phase, Mapping) else None
-        if not isinstance(items, list):
-            raise ValueError(f"program: phases[{p_index}] has no 'exercises' list")
-        ids = []
-        for i_index, item in enumerate(items):
-            where = f"program: phases[{p_index}].exercises[{i_index}]"
-            if not isinstance(item, Mapping) or not isinstance(item.get("exercise_id"), str):
-                raise ValueError(f"{where}: needs an 'exercise_id'")
-            ex_id = item["exercise_id"]
-            ids.append(ex_id)
-            if ex_id not in ctx.program_doses:
-                dose, notes = _dose_from_item(item, _exercise(ctx, ex_id), ctx, where)
-                ctx.program_doses[ex_id] = dose
-                if notes:
-                    ctx.program_notes[ex_id] = notes
-        phases.append((str(phase.get("id", "")), str(phase.get("name", phase.get("id", ""))), tuple(ids)))
-    return replace(ctx, phases=tuple(phases))
-
-
-def _exercise(ctx: _Context, ex_id: str) -> Exercise:
-    ex = ctx.kb.exercises.get(ex_id)
-    if ex is None:
-        raise ValueError(f"unknown exercise '{ex_id}': it is not in the exercise catalogue")
-    return ex
-
-
-def _int_or(value: Any, default: int | None, where: str, name: str) -> int | None:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise ValueError(f"{where}: '{name}' must be a whole number (got {value!r})")
-    return int(value)
-
-
-def _dose_from_item(
-    item: Mapping[str, Any], ex: Exercise, ctx: _Context, where: str
-) -> tuple[Dose, list[str]]:
-    """The starting dose of a program item (its sets and rep or hold target) inside the catalogue's ranges, and
-    what had to be moved to get it there."""
-    cat = ex.dose
-    sets = _int_or(item.get("sets"), cat.sets, where, "sets")
-    reps = _int_or(item.get("reps"), cat.reps, where, "reps")
-    hold = _int_or(item.get("hold_s"), cat.hold_s, where, "hold_s")
-    ladder = ctx.progression.ladders.get(ex.id)
-    dose = Dose(
-        sets=sets or cat.sets,
-        reps_range=(reps, cat.reps_range[1]) if cat.reps_range and reps is not None else None,
-        hold_s_range=(hold, cat.hold_s_range[1]) if cat.hold_s_range and hold is not None else None,
-        load_kg=0.0,
-        step_label=ladder[0].label if ladder else "",
-    )
-    return _clamp(dose, ex, ladder)
-
-
-def _default_dose(ex: Exercise, ctx: _Context) -> Dose:
-    return _dose_from_item({}, ex, ctx, f"exercise catalogue: {ex.id}")[0]
-
-
-def _fit(value: int, bounds: tuple[int, int]) -> int:
-    return max(bounds[0], min(bounds[1], value))
-
-
-def _clamp(dose: Dose, ex: Exercise, ladder: tuple[LadderStep, ...] | None) -> tuple[Dose, list[str]]:
-    """The dose inside the catalogue's ranges; the notes say what had to be moved."""
-    cat = ex.dose
-    notes: list[str] = []
-    sets = _fit(dose.sets, cat.sets_range)
-    if sets != dose.sets:
-        notes.append(f"sets kept within {cat.sets_range[0]}-{cat.sets_range[1]}")
-    reps = hold = None
-    if cat.reps_range is not None:
-        low = _fit(dose.reps_range[0] if dose.reps_range else cat.reps_range[0], cat.reps_range)
-        reps = (low, cat.reps_range[1])
-        if dose.reps_range != reps:
-            notes.append(f"reps kept within {cat.reps_range[0]}-{cat.reps_range[1]}")
-    if cat.hold_s_range is not None:
-        low = _fit(dose.hold_s_range[0] if dose.hold_s_range else cat.hold_s_range[0], cat.hold_s_range)
-        hold = (low, cat.hold_s_range[1])
-        if dose.hold_s_range != hold:
-            notes.append(f"hold kept within {cat.hold_s_range[0]}-{cat.hold_s_range[1]} seconds")
-    load = max(0.0, dose.load_kg)
-    label = dose.step_label
-    if ladder:
-        if label not in {s.label for s in ladder}:
-            label = ladder[0].label
-            notes.append("ladder step reset to the first rung")
-    elif label:
-        label = ""
-    return Dose(sets, reps, hold, load, label, per_side=cat.per_side), notes
-
-
-def _rung(dose: Dose, ladder: tuple[LadderStep, ...]) -> int:
-    for index, step in enumerate(ladder):
-        if step.label == dose.step_label:
-            return index
-    return 0
-
-
-def _with_low(dose: Dose, low: int) -> Dose:
-    if dose.reps_range is not None:
-        return replace(dose, reps_range=(low, dose.reps_range[1]))
-    if dose.hold_s_range is not None:
-        return replace(dose, hold_s_range=(low, dose.hold_s_range[1]))
-    return dose
-
-
-def _range(ex: Exercise) -> tuple[int, int] | None:
-    return ex.dose.reps_range or ex.dose.hold_s_range
-
-
-def _low(dose: Dose) -> int | None:
-    span = dose.reps_range or dose.hold_s_range
-    return span[0] if span else None
-
-
-def _load_up(load: float, pct: tuple[float, float]) -> float:
-    """The load after one step: the top of the load_increase_pct band, kept to 0.05 kg and inside the band."""
-    low_pct, high_pct = pct
-    new = int(load * (1 + high_pct / 100) * 20) / 20
-    if (new - load) / load * 100 < low_pct:
-        new = round(load * (1 + low_pct / 100), 3)
-    return new
-
-
-Step = tuple[Dose, str, tuple[str, ...]]
-
-
-def _bottom(dose: Dose, ex: Exercise) -> Dose:
-    span = _range(ex)
-    return _with_low(dose, span[0]) if span else dose
-
-
-def _rung_up(dose: Dose, ex: Exercise, ctx: _Context) -> Step | None:
-    ladder = ctx.progression.ladders.get(ex.id)
-    if not ladder or _rung(dose, ladder) + 1 >= len(ladder):
-        return None
-    step = ladder[_rung(dose, ladder) + 1]
-    after = _bottom(replace(dose, step_label=step.label, load_kg=max(dose.load_kg, step.added_load_kg)), ex)
-    return (
-        after,
-        f"up one rung: {step.label}, back to the bottom of the range",
-        ctx.progression.ladder_refs[ex.id],
-    )
-
-
-def _more_load(dose: Dose, ex: Exercise, ctx: _Context) -> Step | None:
-    if dose.load_kg <= 0:
-        return None
-    new = _load_up(dose.load_kg, ctx.progression.load_increase_pct)
-    pct = (new - dose.load_kg) / dose.load_kg * 100
-    return (
-        _bottom(replace(dose, load_kg=new), ex),
-        f"add {pct:.0f}% weight ({dose.load_kg:g} kg to {new:g} kg), back to the bottom of the range",
-        ctx.progression.load_refs,
-    )
-
-
-def _target_up(dose: Dose, ex: Exercise, _ctx: _Context) -> Step | None:
-    span, low = _range(ex), _low(dose)
-    if span is None or low is None or low >= span[1]:
-        return None
-    return _with_low(dose, span[1]), "target moved up to the top of the range", ()
-
-
-def _set_up(dose: Dose, ex: Exercise, _ctx: _Context) -> Step | None:
-    if dose.sets >= ex.dose.sets_range[1]:
-        return None
-    return replace(dose, sets=dose.sets + 1), "one more set", ()
-
-
-def _rung_down(dose: Dose, ex: Exercise, ctx: _Context) -> Step | None:
-    ladder = ctx.progression.ladders.get(ex.id)
-    if not ladder or _rung(dose, ladder) == 0:
-        return None
-    step = ladder[_rung(dose, ladder) - 1]
-    after = _bottom(replace(dose, step_label=step.label, load_kg=min(dose.load_kg, step.added_load_kg)), ex)
-    return after, f"back one rung: {step.label}, bottom of the range", ctx.progression.ladder_refs[ex.id]
-
-
-def _no_load(dose: Dose, ex: Exercise, ctx: _Context) -> Step | None:
-    if dose.load_kg <= 0:
-        return None
-    after = _bottom(replace(dose, load_kg=0.0), ex)
-    return after, "added weight removed, bottom of the range", ctx.progression.pain_refs
-
-
-def _target_down(dose: Dose, ex: Exercise, ctx: _Context) -> Step | None:
-    span, low = _range(ex), _low(dose)
-    if span is None or low is None or low <= span[0]:
-        return None
-    return _with_low(dose, span[0]), "back to the bottom of the range", ctx.progression.pain_refs
-
-
-def _set_down(dose: Dose, ex: Exercise, ctx: _Context) -> Step | None:
-    if dose.sets <= ex.dose.sets_range[0]:
-        return None
-    return replace(dose, sets=dose.sets - 1), "one set fewer", ctx.progression.pain_refs
-
-
-# Tried in order; the first that applies is the step. Progress: ladder, load, rep target, sets. Regress the
-# reverse way: ladder, load, rep target, sets.
-_PROGRESS_STEPS = (_rung_up, _more_load, _target_up, _set_up)
-_REGRESS_STEPS = (_rung_down, _no_load, _target_down, _set_down)
-
-
-def _names(ids: Sequence[str], ctx: _Context) -> str:
-    """Catalogue names, lower-cased for a sentence, joined with "or"."""
-    names = [ctx.kb.exercises[i].name.lower() if i in ctx.kb.exercises else i for i in ids]
-    return " or ".join(names)
-
-
-def next_dose(dose: Dose, action: Action, ex: Exercise, ctx: _Context) -> Step:
-    """The dose after ``action``, what changed in words, and the sources of that step."""
-    if action == "hold":
-        return dose, "same dose next session", ()
-    steps = _PROGRESS_STEPS if action == "progress" else _REGRESS_STEPS
-    for step in steps:
-        result = step(dose, ex, ctx)
-        if result is not None:
-            return result
-    if action == "progress":
-        other = _names(ex.progressions, ctx)
-        tail = f"; a harder version is {other} (ask your clinician)" if other else ""
-        return dose, f"already at the top of this exercise's ranges, so the dose stays{tail}", ()
-    other = _names(ex.regressions, ctx)
-    tail = f"; an easier version is {other} (ask your clinician)" if other else ""
-    return dose, f"already the easiest dose in this exercise's ranges{tail}", ctx.progression.pain_refs
 
 
 # ----------------------------------------------------------------------------------------- decisions
@@ -485,7 +204,7 @@ def _decide_day(
     day: LoggedDay,
     upto: Sequence[LoggedDay],
     state: _Replay,
-    ctx: _Context,
+    ctx: ProgramContext,
     overrides: Mapping[str, str],
 ) -> tuple[tuple[ExerciseDecision, ...], PainTrend]:
     """Decide every exercise of ``day`` (the last of ``upto``) and move ``state``'s doses on."""
@@ -494,7 +213,7 @@ def _decide_day(
     monday = day.day - dt.timedelta(days=day.day.weekday())
     decisions = []
     for logged in day.session.to_core().exercises:
-        ex = _exercise(ctx, logged.exercise_id)
+        ex = catalogue_exercise(ctx, logged.exercise_id)
         log = logged
         if log.pain_next_morning_0_10 is None and day.morning_pain_0_10 is not None:
             log = replace(log, pain_next_morning_0_10=day.morning_pain_0_10)
@@ -508,9 +227,9 @@ def _decide_day(
             chosen = cast(Action, overrides[ex.id])
             v.reason = f"clinician set {chosen} (the rules gave {v.action}: {v.reason})"
             v.plain, v.action = _CLINICIAN_WORDS[chosen], chosen
-        before = state.doses.get(ex.id) or _default_dose(ex, ctx)
+        before = state.doses.get(ex.id) or default_dose(ex, ctx)
         after, change, step_refs = next_dose(before, v.action, ex, ctx)
-        after, notes = _clamp(after, ex, ctx.progression.ladders.get(ex.id))
+        after, notes = clamp(after, ex, ctx.progression.ladders.get(ex.id))
         if ex.id in ctx.program_notes and ex.id not in state.noted:
             state.noted.add(ex.id)
             moved = ", ".join(ctx.program_notes[ex.id])
@@ -553,7 +272,7 @@ def _check_history(history: Sequence[LoggedDay]) -> list[LoggedDay]:
 
 
 def _replay(
-    ctx: _Context,
+    ctx: ProgramContext,
     days: list[LoggedDay],
     overrides_by_day: Mapping[dt.date, Mapping[str, str]],
 ) -> tuple[_Replay, tuple[ExerciseDecision, ...], PainTrend | None]:
@@ -589,7 +308,7 @@ def stop_message(names: Sequence[str], kb: KnowledgeBase) -> str:
 # --------------------------------------------------------------------------------------------- phase
 
 
-def _scores(tests: Mapping[str, Any] | None, ctx: _Context) -> tuple[tuple[TestScore, ...], str | None]:
+def _scores(tests: Mapping[str, Any] | None, ctx: ProgramContext) -> tuple[tuple[TestScore, ...], str | None]:
     """Scored re-tests. A ``runner`` entry (age_years, sex, mass_kg, height_cm) lets dynamometry be normed."""
     if tests is None:
         return (), None
@@ -617,7 +336,9 @@ def _scores(tests: Mapping[str, Any] | None, ctx: _Context) -> tuple[tuple[TestS
 
 
 def _phase_text(
-    ctx: _Context, decisions: tuple[ExerciseDecision, ...], scored: tuple[tuple[TestScore, ...], str | None]
+    ctx: ProgramContext,
+    decisions: tuple[ExerciseDecision, ...],
+    scored: tuple[tuple[TestScore, ...], str | None],
 ) -> str:
     logged = {d.exercise_id for d in decisions}
     for phase_id, name, ids in ctx.phases:
@@ -658,7 +379,7 @@ def evaluate(
     days = _check_history(history)
     if not days:
         raise ValueError("history: no logged sessions yet")
-    ctx = _context(program)
+    ctx = program_context(program)
     scored = _scores(tests, ctx)  # checked first: a malformed re-test is refused whatever the phase
     last = days[-1]
     if red_flags or program.get("stopped") is True:
@@ -683,20 +404,9 @@ def current_doses(
 ) -> dict[str, Dose]:
     """The dose of every program exercise for the next session, replaying every logged day's decisions in order."""
     days = _check_history(history)
-    ctx = _context(program)
+    ctx = program_context(program)
     state, _, _ = _replay(ctx, days, overrides_by_day or {})
     return dict(state.doses)
-
-
-def _dose_json(dose: Dose) -> dict[str, Any]:
-    return {
-        "sets": dose.sets,
-        "reps_range": list(dose.reps_range) if dose.reps_range else None,
-        "hold_s_range": list(dose.hold_s_range) if dose.hold_s_range else None,
-        "load_kg": dose.load_kg,
-        "step_label": dose.step_label,
-        "text": dose.text(),
-    }
 
 
 def trend_to_json(trend: PainTrend) -> dict[str, Any]:
@@ -738,8 +448,8 @@ def evaluation_to_json(e: Evaluation) -> dict[str, Any]:
                 "reason": d.reason,
                 "plain_reason": d.plain_reason,
                 "next_step": d.next_step,
-                "dose_before": _dose_json(d.dose_before),
-                "dose_after": _dose_json(d.dose_after),
+                "dose_before": dose_json(d.dose_before),
+                "dose_after": dose_json(d.dose_after),
                 "refs": list(d.refs),
             }
             for d in e.decisions
