@@ -24,8 +24,9 @@ from glutemed.db.devcluster import PostgresMissingError, TempCluster
 from glutemed.db.engine import Database, open_database
 from glutemed.db.migrate import upgrade
 from glutemed.db.models import ProgressDecision, Runner, TrainingLog
+from glutemed.services import attention, portal
+from glutemed.services import measurement_series as series
 from glutemed.services import monitoring as mon
-from glutemed.services import portal
 from glutemed.services.demo import DEMO_INTAKE, demo_dir
 from glutemed.services.intake_schema import load_intake
 from glutemed.services.jobs import json_safe
@@ -170,7 +171,7 @@ def reasons(database: Database, runner_id: int, today: dt.date) -> tuple[str, ..
     with database.session() as s:
         runner = s.get(Runner, runner_id)
         assert runner is not None
-        return mon.attention_reasons(s, runner, today)
+        return attention.attention_reasons(s, runner, today)
 
 
 # ------------------------------------------------------------------------------------------------ pain
@@ -421,10 +422,10 @@ def test_a_gait_change_below_the_sdd_is_no_real_change(database: Database) -> No
     assert left.label != left.metric
     assert [(pt.value, pt.judgement) for pt in left.points] == [
         (6.0, "baseline"),
-        (3.5, mon.NO_REAL_CHANGE),  # 2.5 deg less drop is inside the SDD of 2.8: not an improvement
+        (3.5, series.NO_REAL_CHANGE),  # 2.5 deg less drop is inside the SDD of 2.8: not an improvement
         (9.0, "worse"),
     ]
-    assert [pt.judgement for pt in right.points] == ["baseline", "better", mon.NO_REAL_CHANGE]
+    assert [pt.judgement for pt in right.points] == ["baseline", "better", series.NO_REAL_CHANGE]
     assert right.points[1].change == pytest.approx(-4.0)
 
 
@@ -454,7 +455,7 @@ def test_low_adherence_is_a_reason_and_full_adherence_is_not(database: Database)
     assert "own threshold" in reason
     assert reasons(database, full, today) == ()
     with database.session() as s:
-        items = mon.attention_list(s, None, today)
+        items = attention.attention_list(s, None, today)
     assert [(i.runner_name, i.clinic) for i in items] == [("Lou Low", "Clinic one")]
 
 
@@ -510,8 +511,8 @@ def test_attention_list_of_one_clinic(database: Database) -> None:
     with database.session() as s:
         clinic_one = s.get(Runner, here)
         assert clinic_one is not None
-        names = [i.runner_name for i in mon.attention_list(s, clinic_one.clinic_id, MON)]
-        everyone = [i.runner_name for i in mon.attention_list(s, None, MON)]
+        names = [i.runner_name for i in attention.attention_list(s, clinic_one.clinic_id, MON)]
+        everyone = [i.runner_name for i in attention.attention_list(s, None, MON)]
     assert names == ["Hana Here"]
     assert everyone == ["Hana Here", "Theo There"]
 

@@ -17,7 +17,7 @@ from tests.web.test_portal_service import MONDAY, PortalClinic, first_phase_sess
 
 from glutemed.db import records
 from glutemed.db.models import ProgressDecision, Runner, TrainingLog
-from glutemed.services import monitoring, portal
+from glutemed.services import attention, monitoring, portal
 
 WEDNESDAY = MONDAY + dt.timedelta(days=2)
 assert PASSWORD  # the clinic's users sign in with the shared test password
@@ -132,7 +132,7 @@ def test_attention_lists_only_the_clinics_runners(clinic: PortalClinic) -> None:
             assert r.status_code in (401, 403)
             assert "Alice" not in r.text
         with clinic.database.session() as s:
-            listed = monitoring.attention_list(s, None, today)
+            listed = attention.attention_list(s, None, today)
         assert {i.runner_name for i in listed} == {i["runner_name"] for i in everyone}
     finally:
         with clinic.database.write() as s:  # back to the demo intake

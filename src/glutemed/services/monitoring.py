@@ -1,4 +1,4 @@
-"""Progress monitoring for the clinician: a runner's series over time and the list of runners needing attention.
+"""Progress monitoring for the clinician: a runner's series over time, for the charts.
 
 Reading only: every function takes an open session and returns typed, frozen results; nothing is written.
 
@@ -10,44 +10,35 @@ Reading only: every function takes an open session and returns typed, frozen res
 - Load: kilometres per week from the newest training-load report (``glutemed.load/v1``, read through its
   contract), with the runs the load command judged a spike and the weeks it judged a caution; and, apart, the
   runs logged in the portal, judged by the portal (``services/portal.judge_run``) the same way.
-- Re-tests: every stored test result scored by the clinical scoring the assessment uses.
-- Gait: each metric of each assessment's gait result beside its smallest detectable difference (SDD, carried
-  by the analyzer); a change no larger than the SDD is "no real change".
+- Re-tests and gait: read by ``services/measurement_series``.
+
+The list of runners needing attention, and its reasons, is ``services/attention``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from glutemed.contracts.gait_result import ContractError, FaultVerdictOut, read_gait_result
-from glutemed.contracts.gait_views import metric_label, one_row_per_metric
+from glutemed.contracts.gait_result import ContractError
 from glutemed.contracts.load_result import LoadResult, read_load_result
-from glutemed.core.clinical_scoring import score_all
-from glutemed.core.pain_trend import MorningAnswer, PainTrend, pain_trend
 from glutemed.db import records
-from glutemed.db.models import Clinic, ProgramRecord, ProgressDecision, Runner, TrainingLog, User
+from glutemed.db.models import ProgramRecord, ProgressDecision, Runner, TrainingLog, User
 from glutemed.knowledge.loader import KnowledgeBase, knowledge_base
 from glutemed.knowledge.rules import bundled_rules
-from glutemed.services.assessment import norm_equation
-from glutemed.services.intake_schema import IntakeIn, TestsIn
+from glutemed.services.measurement_series import (
+    GaitSeries,
+    RetestSeries,
+    gait_series,
+    retest_series,
+)
 from glutemed.services.portal import PortalInputError, judge_run, validate_run
-
-# glutemed's own default, not from a source: adherence is low when fewer than two thirds of the sessions
-# planned in the last two full weeks were logged.
-ADHERENCE_LOW_BELOW = 2 / 3
-ADHERENCE_WEEKS = 2
-REGRESSION_DAYS = 7
-SPIKE_DAYS = 7  # the dashboard's rule (web/views.spike_this_week): a spike dated within the last 7 days
-NO_REAL_CHANGE = "no real change"
-
 
 # ------------------------------------------------------------------------------------------------ results
 
@@ -107,43 +98,6 @@ class LoadWeek:
 
 
 @dataclass(frozen=True)
-class RetestPoint:
-    day: dt.date
-    value: float | None
-    positive: bool
-    interpretation: str
-
-
-@dataclass(frozen=True)
-class RetestSeries:
-    test_id: str
-    name: str
-    side: str | None
-    unit: str | None
-    refs: tuple[str, ...]
-    points: tuple[RetestPoint, ...]
-
-
-@dataclass(frozen=True)
-class GaitPoint:
-    day: dt.date
-    value: float
-    change: float | None  # from the first recording (the baseline); None for the baseline itself
-    judgement: str  # "baseline", "no real change", "better", "worse", "higher", "lower", "not judged"
-
-
-@dataclass(frozen=True)
-class GaitSeries:
-    metric: str
-    label: str
-    side: str
-    unit: str
-    sdd: float | None
-    ref: str
-    points: tuple[GaitPoint, ...]
-
-
-@dataclass(frozen=True)
 class DecisionRow:
     id: int
     day: dt.date
@@ -179,14 +133,6 @@ class RunnerProgress:
     retest_note: str
     gait: tuple[GaitSeries, ...]
     decisions: tuple[DecisionRow, ...]
-
-
-@dataclass(frozen=True)
-class AttentionItem:
-    runner_id: int
-    runner_name: str
-    clinic: str
-    reasons: tuple[str, ...]
 
 
 # ------------------------------------------------------------------------------------------------ pain
@@ -315,13 +261,6 @@ def adherence_weeks(
             out.append(AdherenceWeek(first, last, planned, min(done, planned)))
             first += dt.timedelta(days=7)
     return tuple(out)
-
-
-def recent_adherence(weeks: Sequence[AdherenceWeek], today: dt.date) -> tuple[int, int]:
-    """(done, planned) over the last ``ADHERENCE_WEEKS`` full seven-day weeks before ``today``."""
-    full = [w for w in weeks if (w.last_day - w.first_day).days == 6 and w.last_day < today]
-    recent = full[-ADHERENCE_WEEKS:]
-    return sum(w.done for w in recent), sum(w.planned for w in recent)
 
 
 # ------------------------------------------------------------------------------------------------ decisions, dose
@@ -487,128 +426,6 @@ def portal_run_weeks(runs: Sequence[PortalRun]) -> tuple[LoadWeek, ...]:
     )
 
 
-def spike_this_week(result: LoadResult | None, today: dt.date) -> list[dt.date]:
-    """The days of the load report's spikes within the last ``SPIKE_DAYS`` days (the dashboard's rule)."""
-    if result is None:
-        return []
-    since = today - dt.timedelta(days=SPIKE_DAYS)
-    return [spike.date for spike in result.judgement.session_spikes if spike.date >= since]
-
-
-# ------------------------------------------------------------------------------------------------ re-tests
-
-
-def _intake(s: Session, runner_id: int) -> IntakeIn | None:
-    row = records.latest_intake(s, runner_id)
-    if row is None:
-        return None
-    try:
-        return IntakeIn.model_validate(row.data)
-    except ValidationError:
-        return None
-
-
-def retest_series(s: Session, runner_id: int, kb: KnowledgeBase) -> tuple[tuple[RetestSeries, ...], str]:
-    """Every stored test result scored as the assessment scores it (age, sex and mass from the newest intake)."""
-    intake = _intake(s, runner_id)
-    rows = records.list_test_results(s, runner_id)
-    if not rows:
-        return (), ""
-    if intake is None:
-        return (), "The re-tests are scored against age, sex and body mass: enter an intake first."
-    person = intake.to_core().runner
-    grouped: dict[tuple[str, str | None], list[tuple[dt.date, Any]]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: (r.created_at, r.id)):
-        try:
-            tests = TestsIn.model_validate(row.data).to_core()
-        except ValidationError:
-            continue
-        scores = score_all(
-            tests,
-            age_years=person.age_years,
-            male=person.male,
-            mass_kg=person.mass_kg,
-            thresholds=bundled_rules().thresholds(),
-            norm=norm_equation(kb),
-        )
-        per_test = Counter(score.test_id for score in scores)
-        for score in scores:
-            # a test scored once per result (a ratio of both sides) names the weaker side: one series still
-            side = score.side if per_test[score.test_id] > 1 else None
-            grouped[(score.test_id, side)].append((row.created_at.date(), score))
-    out = []
-    for (test_id, side), items in grouped.items():
-        test = kb.clinical_tests.get(test_id)
-        last = items[-1][1]
-        out.append(
-            RetestSeries(
-                test_id=test_id,
-                name=test.name if test else test_id.replace("-", " "),
-                side=side,
-                unit=last.unit,
-                refs=last.refs,
-                points=tuple(RetestPoint(day, sc.value, sc.positive, sc.interpretation) for day, sc in items),
-            )
-        )
-    return tuple(sorted(out, key=lambda r: (r.name, r.side or ""))), ""
-
-
-# ------------------------------------------------------------------------------------------------ gait
-
-
-def judge_change(verdict: FaultVerdictOut, change: float, *, two_way: bool) -> str:
-    """A change from the baseline in words: within the SDD it is no real change, never an improvement.
-
-    ``two_way``: the metric is judged in both directions (too much and too little), so a change beyond the SDD
-    is only said to be higher or lower."""
-    if verdict.sdd is None:
-        return "not judged"
-    if abs(change) <= verdict.sdd:
-        return NO_REAL_CHANGE
-    if two_way:
-        return "higher" if change > 0 else "lower"
-    worse = change > 0 if verdict.direction == "above" else change < 0
-    return "worse" if worse else "better"
-
-
-def gait_series(s: Session, runner_id: int, kb: KnowledgeBase) -> tuple[GaitSeries, ...]:
-    """Each metric and leg across the runner's assessments, oldest first, judged against the first."""
-    seen: dict[tuple[str, str], list[tuple[dt.date, FaultVerdictOut]]] = defaultdict(list)
-    two_way: set[str] = set()
-    for row in sorted(records.list_assessments(s, runner_id), key=lambda a: (a.created_at, a.id)):
-        if not row.gait_result:
-            continue
-        try:
-            result = read_gait_result(row.gait_result, f"assessment of {row.created_at:%Y-%m-%d}")
-        except ContractError:
-            continue
-        directions: dict[str, set[str]] = defaultdict(set)
-        for f in result.faults:
-            directions[f.metric].add(f.direction)
-        two_way |= {m for m, d in directions.items() if len(d) > 1}
-        for verdict in one_row_per_metric(list(result.faults)):
-            if verdict.value is not None and verdict.verdict != "not-enough-data":
-                seen[(verdict.metric, verdict.side)].append((row.created_at.date(), verdict))
-    out = []
-    for (metric, side), items in seen.items():
-        base = items[0][1].value
-        assert base is not None
-        points = [GaitPoint(items[0][0], base, None, "baseline")]
-        for day, verdict in items[1:]:
-            assert verdict.value is not None
-            change = verdict.value - base
-            points.append(
-                GaitPoint(
-                    day, verdict.value, change, judge_change(verdict, change, two_way=metric in two_way)
-                )
-            )
-        last = items[-1][1]
-        out.append(
-            GaitSeries(metric, metric_label(last, kb), side, last.unit, last.sdd, last.ref, tuple(points))
-        )
-    return tuple(sorted(out, key=lambda g: (g.label, g.side)))
-
-
 # ------------------------------------------------------------------------------------------------ together
 
 
@@ -637,83 +454,3 @@ def runner_progress(s: Session, runner: Runner, today: dt.date) -> RunnerProgres
         gait=gait_series(s, runner.id, kb),
         decisions=tuple(row for _, row in decisions),
     )
-
-
-def _recent_regressions(s: Session, runner_id: int, since: dt.date) -> list[tuple[dt.date, str, str]]:
-    """(day, exercise id, the rule's reason) of each effective regress decided for a session since ``since``."""
-    effective = func.coalesce(ProgressDecision.override_action, ProgressDecision.action)
-    rows = s.execute(
-        select(TrainingLog.day, ProgressDecision.exercise_id, ProgressDecision.reason)
-        .join(TrainingLog, TrainingLog.id == ProgressDecision.training_log_id)
-        .where(ProgressDecision.runner_id == runner_id, TrainingLog.day >= since, effective == "regress")
-        .order_by(TrainingLog.day, ProgressDecision.id)
-    )
-    return [(day, exercise_id, reason) for day, exercise_id, reason in rows]
-
-
-def _red_flag_names(s: Session, runner_id: int, kb: KnowledgeBase) -> list[str]:
-    intake = _intake(s, runner_id)
-    if intake is None:
-        return []
-    present = intake.to_core().red_flags.present
-    return [kb.red_flags[f].name if f in kb.red_flags else f.replace("-", " ") for f in present]
-
-
-def attention_reasons(s: Session, runner: Runner, today: dt.date) -> tuple[str, ...]:
-    """Why a clinician should look at this runner now, in plain words (empty when nothing calls for it)."""
-    kb = knowledge_base()
-    reasons: list[str] = []
-    logs = _logs(s, runner.id)
-    reasons += pain_trend_reasons(logs)
-    weeks = adherence_weeks(_published(s, runner.id), (g.day for g in logs if g.kind == "session"), today)
-    done, planned = recent_adherence(weeks, today)
-    if planned and done / planned < ADHERENCE_LOW_BELOW:
-        reasons.append(
-            f"Adherence low: {done} of {planned} planned sessions logged in the last {ADHERENCE_WEEKS} full "
-            f"weeks (below {ADHERENCE_LOW_BELOW:.0%}, glutemed's own threshold)."
-        )
-    for day, exercise_id, reason in _recent_regressions(
-        s, runner.id, today - dt.timedelta(days=REGRESSION_DAYS)
-    ):
-        reasons.append(f"Regression on {day:%d %b}: {_exercise_name(kb, exercise_id)} ({reason}).")
-    spikes = spike_this_week(_load_result(s, runner.id), today)
-    since_spike = today - dt.timedelta(days=SPIKE_DAYS)
-    recent_runs = [log for log in logs if log.kind == "run" and log.day >= since_spike]
-    spikes += [r.day for r in portal_runs(s, recent_runs) if r.spike]
-    if spikes:
-        days = ", ".join(f"{d:%d %b}" for d in sorted(set(spikes)))
-        reasons.append(f"Load spike this week: a run longer than the recent longest on {days}.")
-    flags = _red_flag_names(s, runner.id, kb)
-    if flags:
-        reasons.append(f"Red flag in the latest intake: {'; '.join(flags)}.")
-    return tuple(reasons)
-
-
-def morning_trend(logs: Sequence[TrainingLog]) -> PainTrend:
-    """The progression rules' week-on-week trend of next-morning pain and stiffness, over the exercise sessions
-    as ``services/progress_log`` reads them (the morning columns, else the highest per-exercise answer)."""
-    answers = [
-        MorningAnswer(log.day, morning_pain(log), _number(log.morning_stiffness_0_10))
-        for log in logs
-        if log.kind == "session"
-    ]
-    return pain_trend(answers, bundled_rules().pain_trend_rules())
-
-
-def pain_trend_reasons(logs: Sequence[TrainingLog]) -> list[str]:
-    """Next-morning pain rising week on week, as the progression rules judge it (core/pain_trend)."""
-    trend = morning_trend(logs)
-    return [f"Next-morning pain rising: {trend.text}."] if trend.rising else []
-
-
-def attention_list(s: Session, clinic_id: int | None, today: dt.date) -> list[AttentionItem]:
-    """Runners of a clinic (every clinic when ``clinic_id`` is None) who need attention, with the reasons."""
-    query = select(Runner, Clinic.name).join(Clinic, Clinic.id == Runner.clinic_id).order_by(Runner.name)
-    if clinic_id is not None:
-        query = query.where(Runner.clinic_id == clinic_id)
-    out = []
-    for runner, clinic in s.execute(query).all():
-        reasons = attention_reasons(s, runner, today)
-        if reasons:
-            out.append(AttentionItem(runner.id, runner.name, clinic, reasons))
-    return out

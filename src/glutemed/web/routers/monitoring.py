@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from glutemed.db.models import ACTIONS, ProgressDecision, utcnow
 from glutemed.reports import monitoring_charts as charts
-from glutemed.services import monitoring
+from glutemed.services import attention, monitoring
 from glutemed.web import authz
 from glutemed.web.deps import Csrf, CurrentUser, Db, Principal
 from glutemed.web.templating import page
@@ -123,7 +123,7 @@ def progress_page(request: Request, runner_id: int, user: CurrentUser, db: Db) -
         charts=progress_charts(progress, for_runner=user.role == "runner"),
         can_change=can_change,
         actions=ACTIONS,
-        adherence_low=monitoring.ADHERENCE_LOW_BELOW,
+        adherence_low=attention.ADHERENCE_LOW_BELOW,
     )
 
 
@@ -138,10 +138,10 @@ def progress_json(runner_id: int, user: CurrentUser, db: Db) -> dict[str, Any]:
     return data
 
 
-def _attention(db: Db, user: Principal) -> list[monitoring.AttentionItem]:
+def _attention(db: Db, user: Principal) -> list[attention.AttentionItem]:
     authz.require_staff(user)
     with db.session() as s:
-        return monitoring.attention_list(s, None if user.is_admin else user.clinic_id, _today())
+        return attention.attention_list(s, None if user.is_admin else user.clinic_id, _today())
 
 
 @router.get("/attention", include_in_schema=False)
@@ -151,8 +151,8 @@ def attention_page(request: Request, user: CurrentUser, db: Db) -> Response:
         request,
         "monitoring_attention.html.j2",
         items=items,
-        adherence_low=monitoring.ADHERENCE_LOW_BELOW,
-        adherence_weeks=monitoring.ADHERENCE_WEEKS,
+        adherence_low=attention.ADHERENCE_LOW_BELOW,
+        adherence_weeks=attention.ADHERENCE_WEEKS,
     )
 
 
