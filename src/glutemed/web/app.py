@@ -164,8 +164,9 @@ def create_app(settings: WebSettings | None = None, *, database: Database | None
 
     app.include_router(monitoring.router)  # progress charts, attention list, decision overrides
     app.include_router(monitoring.api, prefix="/api/v1")
-    from glutemed.web.routers import portal
+    from glutemed.web.routers import portal, portal_api
 
-    app.include_router(portal.router)  # the runner portal: today, logging, decisions (+ /api/v1/portal)
+    app.include_router(portal.router)  # the runner portal: today, logging, decisions
+    app.include_router(portal_api.router)  # its JSON mirrors under /api/v1/portal
     app.include_router(api.router, prefix="/api/v1")
     return app
