@@ -16,8 +16,13 @@ Prints the wall times, the ratios (targets of issue 15 on a 2-core machine: >= 1
 videos), the per-recording cost,
 the peak resident memory of each worker process and the load average (other work on the machine shows there).
 
+Videos are posed in the configured pose mode (static by default), or ``--mode tracking``. In static mode the
+sequential run spreads each video's frames over one pose model per core, so it already uses every core, while
+each single-threaded cluster worker poses on one thread (``available_cores`` counts a Dask worker's threads);
+tracking mode poses on one thread in both, the case the cluster is for.
+
     .venv/bin/python benchmarks/bench_batch.py [N]
-    .venv/bin/python benchmarks/bench_batch.py --video [N]
+    .venv/bin/python benchmarks/bench_batch.py --video [N] [--mode tracking]
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from glutemed.batch import jobs_from_inputs, run_batch, run_job
 from glutemed.batch.runner import peak_rss_mb
 from glutemed.batch.tables import write_tables
 from glutemed.batch.task import folder_of
-from glutemed.config import load_config
+from glutemed.config import AnalysisConfig, PoseConfig, load_config
 from glutemed.knowledge.loader import knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,17 +50,18 @@ TARGET_RATIO = {"keypoints": 1.7, "video": 1.6}
 WORKERS = 2
 
 
-def _warm(source: Path = POSE) -> bool:
+def _warm(source: Path = POSE, config: AnalysisConfig | None = None) -> bool:
     """One analysis outside the timing: imports, the knowledge base, the pose model and lazily imported modules."""
     knowledge_base()
     with tempfile.TemporaryDirectory() as tmp:
-        (job,) = jobs_from_inputs([source], load_config())
+        (job,) = jobs_from_inputs([source], config or load_config())
         return run_job(job, Path(tmp)).status == "done"
 
 
 def main() -> int:
     """Run the benchmark; 1 when the end-to-end ratio misses the target (for `make bench`), else 0."""
     video = "--video" in sys.argv
+    mode = sys.argv[sys.argv.index("--mode") + 1] if "--mode" in sys.argv else None
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
     n = int(numbers[0]) if numbers else (8 if video else 40)
     source, kind = (VIDEO, "video") if video else (POSE, "keypoints")
@@ -66,8 +72,11 @@ def main() -> int:
         folder.mkdir()
         for i in range(n):
             shutil.copy(source, folder / f"run{i:03d}{''.join(source.suffixes)}")
-        jobs = jobs_from_inputs([folder], load_config())
-        _warm(source)
+        config = load_config()
+        if mode is not None:
+            config = config.model_copy(update={"pose": PoseConfig.model_validate({"mode": mode})})
+        jobs = jobs_from_inputs([folder], config)
+        _warm(source, config)
 
         out = Path(tmp) / "sequential"
         t0 = time.perf_counter()
@@ -87,7 +96,7 @@ def main() -> int:
             ) as cluster,
             Client(cluster) as client,
         ):
-            client.run(_warm, source)
+            client.run(_warm, source, config)
             on_workers: list[float] = []
             t0 = time.perf_counter()
             warm = run_batch(
@@ -100,7 +109,8 @@ def main() -> int:
             assert warm.done == n, warm.as_dict()
     cold_ratio, warm_ratio = sequential_s / cold_s, sequential_s / warm_s
     what = "videos" if video else "keypoint recordings"
-    print(f"{n} {what} (copies of {source.name}), {WORKERS} single-threaded worker processes")
+    pose = f", pose mode {config.pose.mode}" if video else ""
+    print(f"{n} {what} (copies of {source.name}{pose}), {WORKERS} single-threaded worker processes")
     print(f"sequential, one process: {sequential_s:.2f} s ({1000 * sequential_s / n:.0f} ms per recording)")
     print(f"LocalCluster, end to end (start included): {cold_s:.2f} s; ratio {cold_ratio:.2f}x")
     print(f"LocalCluster, warm workers: {warm_s:.2f} s; ratio {warm_ratio:.2f}x")

@@ -43,11 +43,13 @@ One long video (``--chunked``): the bundled clip written ``LONG_REPEATS`` times 
 OpenCV can write it here; not timed), 36 s of running. In the same run, alternating, best of ``CHUNK_ROUNDS``:
 the single-process bare loops (one thread, one legacy Pose solution, BGR->RGB and ``pose.process`` on frames
 decoded into memory beforehand, nothing else) in tracking and in static mode, and end to end
-``video_to_keypoints`` on the file with the cache off: chunked over one worker process per core
-(``workers=0``; start-up of the processes and their models, decoding, the people scan, stitching, the checks)
-in both modes, and in one process (static mode's threads, the path a short clip takes). It prints frames per
-second, CPU ms per frame (this process and its worker processes), the start-up of a pool with its models, and
-the ratios chunked / bare loop of the same mode; the exit status is 1 when either misses ``CHUNK_TARGET``.
+``video_to_keypoints`` on the file with the cache off: chunked over one thread per core (the default pool,
+``workers=0``; the chunks' models, decoding, the people scan, stitching, the checks) in both modes; the same
+in tracking mode over one spawned worker process per core (``chunk_pool="processes"``, which also pays for
+starting the processes); and static mode unchunked (its frames spread over threads, the path a short clip
+takes). It prints frames per second, CPU ms per frame (this process and its worker processes), the start-up
+of a process pool with its models, and the ratios chunked / bare loop of the same mode; the exit status is 1
+when either default-pool ratio misses ``CHUNK_TARGET``.
 On a machine shared with other work the wall-clock ratio flatters the chunked run (two processes get two
 shares of a busy CPU, a single one gets one); the CPU per frame of each, also printed, does not depend on
 that.
@@ -407,20 +409,34 @@ def chunked(rounds: int = CHUNK_ROUNDS) -> int:
         n = len(frames)
         runs: dict[str, list[tuple[float, float]]] = {
             k: []
-            for k in ("bare-tracking", "bare-static", "chunked-static", "chunked-tracking", "one-process")
+            for k in (
+                "bare-tracking",
+                "bare-static",
+                "chunked-static",
+                "chunked-tracking",
+                "processes-tracking",
+                "one-process",
+            )
         }
         meta: dict[str, str] = {}
 
-        def run_chunked(mode: str) -> None:
-            series = video_to_keypoints(long_clip, use_cache=False, pose_mode=mode, workers=0)
+        def run_chunked(mode: str, pool: str = "threads") -> None:
+            series = video_to_keypoints(
+                long_clip, use_cache=False, pose_mode=mode, workers=0, chunk_pool=pool
+            )
             if series.n_frames != n:
                 raise SystemExit(f"frame count differs: chunked {series.n_frames}, bare {n}")
-            meta[mode] = f"{series.meta['pose_workers']}, {series.meta.get('pose_chunks', 'not chunked')}"
+            meta[f"{mode}-{pool}"] = (
+                f"{series.meta['pose_workers']}, {series.meta.get('pose_chunks', 'not chunked')}"
+            )
 
         startup = []
         for _ in range(rounds):
             runs["bare-tracking"].append(_timed(lambda: bare_one_thread_s(frames, "tracking")))
             runs["chunked-tracking"].append(_timed_with_children(lambda: run_chunked("tracking")))
+            runs["processes-tracking"].append(
+                _timed_with_children(lambda: run_chunked("tracking", "processes"))
+            )
             runs["bare-static"].append(_timed(lambda: bare_one_thread_s(frames, "static")))
             runs["chunked-static"].append(_timed_with_children(lambda: run_chunked("static")))
             runs["one-process"].append(
@@ -437,9 +453,10 @@ def chunked(rounds: int = CHUNK_ROUNDS) -> int:
     rows = (
         ("bare-tracking", "bare loop, tracking mode (1 process, 1 thread)"),
         ("bare-static", "bare loop, static mode (1 process, 1 thread)"),
-        ("chunked-tracking", f"chunked end to end, tracking ({meta.get('tracking', '')})"),
-        ("chunked-static", f"chunked end to end, static ({meta.get('static', '')})"),
-        ("one-process", "end to end in one process (static, threads)"),
+        ("chunked-tracking", f"chunked end to end, tracking ({meta.get('tracking-threads', '')})"),
+        ("chunked-static", f"chunked end to end, static ({meta.get('static-threads', '')})"),
+        ("processes-tracking", f"chunked end to end, tracking ({meta.get('tracking-processes', '')})"),
+        ("one-process", "end to end unchunked (static, frames over threads)"),
     )
     for key, label in rows:
         low, high = spread[key]
@@ -454,6 +471,13 @@ def chunked(rounds: int = CHUNK_ROUNDS) -> int:
     for mode, ratio in ratios.items():
         verdict = "meets" if ratio >= CHUNK_TARGET else "MISSES"
         print(f"ratio chunked / bare loop, {mode} mode: {ratio:.2f} ({verdict} the target of {CHUNK_TARGET})")
+    print(
+        "ratio chunked in processes / bare loop, tracking mode: "
+        f"{fps['processes-tracking'] / fps['bare-tracking']:.2f} (for comparison)"
+    )
+    print(
+        f"ratio static unchunked (frame threads) / bare loop: {fps['one-process'] / fps['bare-static']:.2f}"
+    )
     print(
         f"ratio chunked static / end to end in one process: {fps['chunked-static'] / fps['one-process']:.2f}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +190,24 @@ def test_a_bad_manifest_stops_before_any_work(tmp_path: Path, header: str, row: 
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "out" / "recordings").exists()
+
+
+def test_a_single_threaded_worker_poses_on_one_thread(scheduler: str) -> None:
+    """Two one-thread workers on two cores: each pose model takes one core, not every core (they would contend).
+
+    The functions are glutemed's own, so the workers can import them by name."""
+    from distributed import Client
+
+    from glutemed.pose.chunked import auto_workers
+    from glutemed.pose.mediapipe_backend import MediaPipePose, available_cores
+    from glutemed.pose.video import VideoInfo
+
+    long_clip = VideoInfo(
+        Path("long.mp4"), 720, 1280, 30.0, 1800, 0, "none"
+    )  # 60 s: chunked outside a worker
+    with Client(scheduler) as client:
+        assert client.submit(available_cores, pure=False).result(timeout=120) == 1
+        assert client.submit(MediaPipePose, mode="static", pure=False).result(timeout=60).workers == 1
+        assert client.submit(auto_workers, long_clip, mode="tracking", pure=False).result(timeout=60) == 1
+    assert available_cores() == len(os.sched_getaffinity(0))  # outside a worker: the process's own cores
+    assert auto_workers(long_clip, mode="tracking") == available_cores()

@@ -1,9 +1,10 @@
-"""One long video on every core: chunks posed in worker processes match the single-process run.
+"""One long video on every core: chunks posed side by side (threads by default, or worker processes) match the
+single run.
 
 The clips are the bundled real clip (male_side.mp4, MIT): its first 120 frames (4 s at 30 fps) written as a
 short MP4, so each run stays short, and the two-person clip of tests/pose/test_people.py. Each run asks for 2
-workers explicitly (a clip this short would not be chunked by default) and the meta must say that 2 processes
-did the work, so a silent fallback to one process cannot pass.
+workers explicitly (a clip this short would not be chunked by default) and the meta must say that 2 threads
+(or 2 processes) did the work, so a silent fallback to one run cannot pass.
 
 Tolerances. Static mode poses every frame on its own: the chunked keypoints are identical. Tracking mode
 follows the runner from frame to frame and smooths the landmarks, so a chunk that starts afresh (after its
@@ -76,8 +77,8 @@ def width_of(series: KeypointSeries) -> float:
 
 def test_static_chunks_give_the_single_run_keypoints_and_times(static_pair) -> None:
     single, chunked = static_pair
-    assert single.meta["pose_workers"] != "2 processes"
-    assert chunked.meta["pose_workers"] == "2 processes"
+    assert single.meta["pose_workers"] != "2 threads"
+    assert chunked.meta["pose_workers"] == "2 threads"
     assert chunked.meta["pose_chunks"] == "2 chunks, 1 frame(s) of overlap each"
     assert chunked.n_frames == single.n_frames == N_FRAMES
     assert np.array_equal(chunked.times_s, single.times_s)  # exact, not approximately
@@ -101,10 +102,39 @@ def test_the_people_scan_decides_once_and_the_same_way(static_pair) -> None:
     assert len(chunked.meta["people_scanned_frames"].split(",")) == 8  # sampled in both chunks, decided once
 
 
+def test_chunks_in_worker_processes_give_the_same_keypoints(
+    short_clip: Path, static_pair: tuple[KeypointSeries, KeypointSeries]
+) -> None:
+    single, _ = static_pair
+    in_processes = video_to_keypoints(short_clip, use_cache=False, workers=2, chunk_pool="processes")
+    assert in_processes.meta["pose_workers"] == "2 processes"
+    assert np.array_equal(in_processes.times_s, single.times_s)
+    assert np.array_equal(in_processes.positions, single.positions, equal_nan=True)
+    assert np.array_equal(in_processes.confidence, single.confidence)
+
+
+def test_progress_moves_while_the_chunks_run_and_ends_at_every_frame(short_clip: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    video_to_keypoints(
+        short_clip, use_cache=False, workers=2, progress=lambda done, total: seen.append((done, total))
+    )
+    done = [d for d, _ in seen]
+    assert done == sorted(done)  # never goes back
+    assert done[-1] == N_FRAMES
+    assert {t for _, t in seen} == {N_FRAMES}
+    # live, frame by frame (every 0.25 s), not only when a chunk of N_FRAMES / 2 frames is done
+    assert any(d not in (0, N_FRAMES // 2, N_FRAMES) for d in done)
+
+
+def test_an_unknown_chunk_pool_is_refused(short_clip: Path) -> None:
+    with pytest.raises(ValueError, match="unknown chunk pool 'fibres'"):
+        video_to_keypoints(short_clip, use_cache=False, workers=2, chunk_pool="fibres")
+
+
 def test_tracking_chunks_match_after_the_overlap_within_pose_noise(short_clip: Path) -> None:
     single = video_to_keypoints(short_clip, use_cache=False, pose_mode="tracking", workers=1)
     chunked = video_to_keypoints(short_clip, use_cache=False, pose_mode="tracking", workers=2)
-    assert chunked.meta["pose_workers"] == "2 processes"
+    assert chunked.meta["pose_workers"] == "2 threads"
     assert chunked.meta["pose_chunks"] == "2 chunks, 30 frame(s) of overlap each"
     assert np.array_equal(chunked.times_s, single.times_s)
     split = N_FRAMES // 2
@@ -120,7 +150,7 @@ def test_tracking_chunks_match_after_the_overlap_within_pose_noise(short_clip: P
 def test_the_cache_key_does_not_depend_on_the_workers(short_clip: Path, tmp_path: Path) -> None:
     made = video_to_keypoints(short_clip, cache_dir=tmp_path, workers=2)
     assert made.meta["cache"].startswith("written")
-    assert made.meta["pose_workers"] == "2 processes"
+    assert made.meta["pose_workers"] == "2 threads"
     again = video_to_keypoints(short_clip, cache_dir=tmp_path, workers=1)
     assert again.meta["cache"].startswith("hit")
     assert np.array_equal(again.positions, made.positions, equal_nan=True)
@@ -142,7 +172,7 @@ def test_two_people_the_chunks_crop_around_the_same_runner(tmp_path: Path, make_
     video = make_video(tmp_path / "two.mp4", [two_people(f, i) for i, f in enumerate(frames)], 30.0)
     single = video_to_keypoints(video, use_cache=False, workers=1)
     chunked = video_to_keypoints(video, use_cache=False, workers=2)
-    assert chunked.meta["pose_workers"] == "2 processes"
+    assert chunked.meta["pose_workers"] == "2 threads"
     assert chunked.meta["people_seen"] == single.meta["people_seen"] == "2"
     assert chunked.meta["people_crop"] == single.meta["people_crop"]
     assert chunked.meta["people_followed_box_px"] == single.meta["people_followed_box_px"]
@@ -161,7 +191,7 @@ def test_analyze_workers_option_reaches_the_pose_and_a_bad_count_is_refused(
     )
     assert result.exit_code == 0, result.output
     recording = json.loads((out / "result.json").read_text(encoding="utf-8"))["recordings"][0]
-    assert recording["pose"]["pose_workers"] == "2 processes"
+    assert recording["pose"]["pose_workers"] == "2 threads"
     assert recording["n_frames"] == N_FRAMES
     refused = CliRunner().invoke(app, ["analyze", str(short_clip), "--workers", "0"])
     assert refused.exit_code == 2

@@ -204,9 +204,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--workers",
                 min=1,
-                help="Processes a video's pose estimation is split over, in chunks of the clip (1: one "
-                f"process). Default: every core for a clip longer than {LONG_CLIP_S:g} s in tracking mode; "
-                "1 in static mode (the default mode, whose pose model already uses two threads).",
+                help="Chunks of the clip posed side by side, one thread each (1: no chunks). Default: every "
+                f"core for a clip longer than {LONG_CLIP_S:g} s in tracking mode; 1 in static mode (the "
+                "default mode, which already spreads its frames over one pose model per core).",
             ),
         ] = None,
         baseline: Annotated[

@@ -1,7 +1,7 @@
-"""One long video on every core: pose estimation on chunks of the clip in worker processes, stitched in order.
+"""One long video on every core: pose estimation on chunks of the clip, run side by side and stitched in order.
 
-MediaPipe's tracking mode runs on one thread, and even static mode (frames spread over threads) leaves Python
-work, decoding and the GIL in one process. Here the clip is cut into one chunk per worker process:
+MediaPipe's tracking mode runs on one thread, and even static mode (frames spread over threads) leaves the
+decoding in one thread. Here the clip is cut into one chunk per worker:
 
 - :func:`plan_chunks` gives each chunk the frames it keeps (``keep_from`` .. ``stop``) and the frames it reads
   before them (``read_from`` .. ``keep_from``, the overlap): in tracking mode MediaPipe follows the runner from
@@ -22,15 +22,19 @@ work, decoding and the GIL in one process. Here the clip is cut into one chunk p
 - The people scan decides once, on the detections of all chunks (:func:`glutemed.pose.people.decide`). With two
   or more people, the crop pass runs chunked too, every chunk given the same :class:`~glutemed.pose.people.CropPlan`.
 
-Workers are a :class:`concurrent.futures.ProcessPoolExecutor` of freshly started ("spawn") processes by default;
-any ``concurrent.futures.Executor`` can be given instead, for instance a Dask client's ``get_executor()``.
-Live progress (frames done) comes from the default pool's workers through a queue; with another executor it
-moves chunk by chunk.
+Where the chunks run (``pool``): ``"threads"`` (the default) is a thread pool in this process. MediaPipe's graph
+and OpenCV's decoder release the GIL while they work, so threads use every core without starting processes:
+on the 2-core machine the 36 s benchmark clip in tracking mode ran at 69-70 frames/s in two threads against
+58-60 in two spawned processes (which pay about 3 s to start and import MediaPipe) and 40-41 in the bare
+single-thread loop (docs/batch.md "One long video"). ``"processes"`` is a pool of freshly started ("spawn")
+processes, for per-frame Python work that the GIL would serialise on many cores. Any
+``concurrent.futures.Executor`` can be given instead, for instance a Dask client's ``get_executor()``. Live
+progress (frames done) comes from both default pools; with another executor it moves chunk by chunk.
 
 Defaults (our own, measured on this 2-core machine, see docs/batch.md "One long video"): a clip longer than
-:data:`LONG_CLIP_S` seconds is chunked over all cores unless the caller asks otherwise (starting the worker
-processes and their pose models costs about 1.5 s, which a short clip does not win back); the tracking-mode
-overlap is :data:`TRACKING_OVERLAP_S` seconds of frames.
+:data:`LONG_CLIP_S` seconds in tracking mode is chunked over all cores unless the caller asks otherwise (a short
+clip gains little, and each split leaves the tracking-mode track a little different from one unbroken run's);
+the tracking-mode overlap is :data:`TRACKING_OVERLAP_S` seconds of frames.
 """
 
 from __future__ import annotations
@@ -41,7 +45,14 @@ import multiprocessing
 import queue
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +81,8 @@ TRACKING_OVERLAP_S = 1.0  # our own default: frames read before a tracking-mode 
 STATIC_OVERLAP_FRAMES = 1  # static mode: one frame read twice, to check the stitch
 MIN_CHUNK_FRAMES = 30  # a chunk keeps at least this many frames (fewer chunks than workers on a short clip)
 PROGRESS_EVERY_S = 0.25
+POOLS = ("threads", "processes")  # where the chunks run by default; see the module docstring
+DEFAULT_POOL = "threads"
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -79,13 +92,13 @@ class ChunkingError(RuntimeError):
 
 
 def auto_workers(info: VideoInfo, requested: int | None = None, mode: str = "tracking") -> int:
-    """Worker processes for a clip: ``requested`` when given (0 = all cores); else all cores for a clip longer
-    than :data:`LONG_CLIP_S` in tracking mode, and 1 (one process, no chunks) for a shorter clip, an unknown
-    length, or static mode.
+    """Chunks for a clip: ``requested`` when given (0 = all cores); else all cores for a clip longer than
+    :data:`LONG_CLIP_S` in tracking mode, and 1 (no chunks) for a shorter clip, an unknown length, or static mode.
 
-    Static mode's MediaPipe graph already runs each frame on two threads: on the 2-core machine, one process
-    posed the 36 s benchmark clip at 51 frames/s against 43 frames/s in two chunked processes
-    (``benchmarks/bench_video.py --chunked``), so chunks are only used there when asked for.
+    Static mode already spreads its frames over one pose model per core in threads
+    (:class:`~glutemed.pose.mediapipe_backend.MediaPipePose`), which on the 2-core machine posed the 36 s
+    benchmark clip as fast as two chunks (``benchmarks/bench_video.py --chunked``), so chunks are only used
+    there when asked for.
     """
     if requested is not None:
         return requested if requested > 0 else available_cores()
@@ -239,8 +252,12 @@ def read_chunk(task: ChunkTask, raw_times_s: list[float]) -> Iterator[tuple[int,
         cap.release()
 
 
-def pose_chunk(task: ChunkTask) -> ChunkResult:
-    """In a worker: decode the chunk's frames, pose each one, scan the sampled frames it keeps."""
+def pose_chunk(task: ChunkTask, report: Callable[[int, int], None] | None = None) -> ChunkResult:
+    """In a worker: decode the chunk's frames, pose each one, scan the sampled frames it keeps.
+
+    ``report(chunk index, frames kept so far)`` gets the progress; without it (in a worker process) the progress
+    goes to the queue :func:`_init_worker` set."""
+    report = report or _report
     chunk = task.chunk
     result = ChunkResult(chunk.index)
     scan = {i for i in task.scan_frames if i >= chunk.keep_from}
@@ -265,12 +282,12 @@ def pose_chunk(task: ChunkTask) -> ChunkResult:
                     held.pop(index), box_from_pose(pose, estimator.names)
                 )
             if time.monotonic() - last_report >= PROGRESS_EVERY_S:
-                _report(chunk.index, _kept(chunk, len(result.poses)))
+                report(chunk.index, _kept(chunk, len(result.poses)))
                 last_report = time.monotonic()
     finally:
         if detector is not None:
             detector.close()
-    _report(chunk.index, _kept(chunk, len(result.poses)))
+    report(chunk.index, _kept(chunk, len(result.poses)))
     return result
 
 
@@ -348,11 +365,20 @@ def _check_overlap(
                 raise ChunkingError(f"chunk {chunk.index}: the overlap's keypoints differ (another frame)")
 
 
-def _default_pool(workers: int) -> tuple[Executor, Any]:
+def _default_pool(workers: int, pool: str) -> tuple[Executor, Any, Callable[[int, int], None] | None]:
+    """The executor, its live-progress queue, and what a chunk reports to (None: the worker's own queue)."""
+    if pool == "threads":
+        live: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
+        threads = ThreadPoolExecutor(workers, thread_name_prefix="glutemed-chunk")
+        return threads, live, lambda index, done: live.put((index, done))
+    if pool != "processes":
+        raise ValueError(f"unknown chunk pool {pool!r} (expected one of {', '.join(POOLS)})")
     context = multiprocessing.get_context("spawn")  # never fork a process that runs MediaPipe threads
     progress = context.Queue()
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(progress,))
-    return pool, progress
+    processes = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(progress,)
+    )
+    return processes, progress, None
 
 
 def run_chunks(
@@ -361,11 +387,13 @@ def run_chunks(
     workers: int,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    pool: str = DEFAULT_POOL,
 ) -> list[ChunkResult]:
-    """Run every task on ``executor`` (default: a fresh pool of ``workers`` spawned processes) and return
-    the results; ``progress`` gets the frames kept so far, summed over the chunks."""
+    """Run every task on ``executor`` (default: a fresh pool of ``workers`` threads, or spawned processes with
+    ``pool="processes"``) and return the results; ``progress`` gets the frames kept so far, summed over the
+    chunks."""
     own = executor is None
-    pool, live = _default_pool(workers) if executor is None else (executor, None)
+    runner, live, report = _default_pool(workers, pool) if executor is None else (executor, None, None)
     done_by_chunk: dict[int, int] = {}
 
     def drain() -> None:
@@ -378,7 +406,10 @@ def run_chunks(
         return
 
     try:
-        futures: dict[Future[ChunkResult], ChunkTask] = {pool.submit(pose_chunk, t): t for t in tasks}
+        futures: dict[Future[ChunkResult], ChunkTask] = {
+            (runner.submit(pose_chunk, t, report) if report else runner.submit(pose_chunk, t)): t
+            for t in tasks
+        }
         pending = set(futures)
         results: list[ChunkResult] = []
         while pending:
@@ -393,8 +424,8 @@ def run_chunks(
         return results
     finally:
         if own:
-            pool.shutdown(wait=True, cancel_futures=True)
-            if live is not None:
+            runner.shutdown(wait=True, cancel_futures=True)
+            if live is not None and hasattr(live, "join_thread"):  # a process queue's feeder thread
                 live.close()
                 live.join_thread()
 
@@ -409,8 +440,10 @@ def chunked_poses(
     detector: MediaPipePeopleDetector | None = None,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    pool: str = DEFAULT_POOL,
 ) -> ChunkedPoses:
-    """Pose every frame of the video ``info`` describes, in chunks over ``workers`` processes.
+    """Pose every frame of the video ``info`` describes, in chunks over ``workers`` threads (or processes:
+    ``pool``, see the module docstring).
 
     ``plan`` crops every frame (the people scan's choice); ``scan_frames`` are the frames the people
     ``detector`` looks at. Raises :class:`ChunkingError` when the chunks do not stitch, and
@@ -422,7 +455,7 @@ def chunked_poses(
     tasks = [
         ChunkTask(info.path, rotation_code(info), c, pose, plan, tuple(scan_frames), scanner) for c in chunks
     ]
-    results = run_chunks(tasks, workers=workers, executor=executor, progress=progress)
+    results = run_chunks(tasks, workers=workers, executor=executor, progress=progress, pool=pool)
     raw_times, poses = stitch(chunks, results, static=estimator.mode == "static")
     times, repaired = repair_times(raw_times, info.fps_nominal_hz)
     check_complete(info, len(times), repaired, times[-1] if times else float("nan"))

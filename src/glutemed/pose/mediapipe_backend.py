@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -99,11 +100,32 @@ def bundled_model_path(model_complexity: int) -> Path:
 
 
 def available_cores() -> int:
-    """CPU cores this process may run on (its affinity where the platform tells it)."""
+    """CPU cores this process may run on (its affinity where the platform tells it); inside a Dask worker, at
+    most the threads that worker was given.
+
+    A LocalCluster (``glutemed batch``, the web worker on Dask) runs one single-threaded worker per core; a pose
+    model in each that spread its frames over every core would put two pose threads per core, and the workers
+    would contend instead of each using its own core.
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    share = _dask_worker_threads()
+    return min(cores, share) if share else cores
+
+
+def _dask_worker_threads() -> int:
+    """The thread count of the Dask worker running the current task, or 0 outside one."""
+    distributed = sys.modules.get("distributed")  # never imported here: a worker has imported it already
+    if distributed is None:
+        return 0
+    try:
+        worker = distributed.get_worker()
+    except ValueError:  # not inside a Dask task
+        return 0
+    state = getattr(worker, "state", worker)
+    return max(0, int(getattr(state, "nthreads", 0) or 0))
 
 
 def _wait_until_open(solution: Any) -> None:

@@ -140,7 +140,7 @@ def analyze_path(
 ) -> list[Recording]:
     """Analyse one input. A C3D trial is 3-D: without a view it is seen from the rear and from the side.
 
-    ``pose_workers``: processes a video's pose estimation is spread over in chunks (None: by the clip's
+    ``pose_workers``: threads a video's pose estimation is spread over in chunks (None: by the clip's
     length, see :func:`glutemed.pose.chunked.auto_workers`); the keypoints do not depend on it.
     """
     if path.suffix.lower() != ".c3d":

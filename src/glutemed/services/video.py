@@ -110,12 +110,13 @@ def video_to_keypoints(
     scan_settings: ScanSettings = DEFAULT_SCAN,
     pose_mode: str | None = None,
     workers: int | None = 1,
+    chunk_pool: str = "threads",
 ) -> KeypointSeries:
     """Pose keypoints of every frame of the video at ``path``; errors are InputFileError naming the file.
 
     ``pose_mode`` ("static" or "tracking") picks the bundled backend's mode when no ``estimator`` is given.
-    ``workers`` > 1 runs the bundled backend on chunks of the clip in that many processes
-    (:mod:`glutemed.pose.chunked`); None lets the clip's length decide (all cores beyond
+    ``workers`` > 1 runs the bundled backend on chunks of the clip side by side, in that many threads
+    (``chunk_pool="processes"``: processes; :mod:`glutemed.pose.chunked`); None lets the clip's length decide (all cores beyond
     :data:`~glutemed.pose.LONG_CLIP_S`), 0 means every core. The keypoint cache does not depend on it.
     ``scan_people=False`` skips the people scan (the pose model then follows whomever it finds, as MediaPipe
     alone does); ``people_detector`` replaces the bundled MediaPipe person detector.
@@ -132,7 +133,9 @@ def video_to_keypoints(
             if hit is not None:
                 return hit
         try:
-            series = _estimate(video, estimator, progress, detector, scan_settings, workers=workers)
+            series = _estimate(
+                video, estimator, progress, detector, scan_settings, workers=workers, pool=chunk_pool
+            )
         finally:
             if people_detector is None and detector is not None:
                 close = getattr(detector, "close", None)
@@ -179,8 +182,11 @@ def _estimate(
     settings: ScanSettings,
     *,
     workers: int | None = 1,
+    pool: str = "threads",
 ) -> KeypointSeries:
-    chunked = _chunked(video, estimator, progress, detector=detector, settings=settings, workers=workers)
+    chunked = _chunked(
+        video, estimator, progress, detector=detector, settings=settings, workers=workers, pool=pool
+    )
     if chunked is not None:
         return chunked
     times: list[float] = []
@@ -296,10 +302,12 @@ def _chunked(
     detector: PeopleDetector | None,
     settings: ScanSettings,
     workers: int | None,
+    pool: str,
 ) -> KeypointSeries | None:
-    """The clip posed in chunks over worker processes (:mod:`glutemed.pose.chunked`), or None to run it in
-    this process: one worker, a backend or people detector other than the bundled ones, an unknown frame
-    count or a short clip, or chunks that did not stitch (a seek that landed elsewhere, a worker that died)."""
+    """The clip posed in chunks side by side (:mod:`glutemed.pose.chunked`; ``pool`` "threads" or
+    "processes"), or None to pose it in one run: one worker, a backend or people detector other than the
+    bundled ones, an unknown frame count or a short clip, or chunks that did not stitch (a seek that landed
+    elsewhere, a worker process that died)."""
     if workers == 1:
         return None
     from glutemed.pose import chunked as ch
@@ -312,7 +320,9 @@ def _chunked(
     n_workers = ch.auto_workers(info, workers, estimator.mode)
     overlap = ch.overlap_frames(estimator.mode, info.fps_nominal_hz)
     n_chunks = len(ch.plan_chunks(info.frame_count, n_workers, overlap))
-    if n_workers <= 1 or n_chunks < 2 or multiprocessing.current_process().daemon:
+    if n_workers <= 1 or n_chunks < 2:
+        return None
+    if pool == "processes" and multiprocessing.current_process().daemon:
         return None  # a daemonic process (a Dask worker's) may not start processes of its own
     expected = info.frame_count
     scan_frames = ch.scan_frames_of(info, settings) if scanner is not None else []
@@ -321,6 +331,7 @@ def _chunked(
             info,
             estimator,
             workers=n_workers,
+            pool=pool,
             scan_frames=scan_frames,
             detector=scanner,
             progress=None if progress is None else lambda done: progress(done, expected),
@@ -337,6 +348,7 @@ def _chunked(
                     info,
                     estimator,
                     workers=n_workers,
+                    pool=pool,
                     plan=scan.plan,
                     progress=None if progress is None else lambda done: progress(n + done, 2 * n),
                 ).poses
@@ -348,7 +360,7 @@ def _chunked(
     except (ch.ChunkingError, BrokenProcessPool):
         return None
     run_meta = {
-        "pose_workers": f"{n_workers} processes",
+        "pose_workers": f"{n_workers} {pool}",
         "pose_chunks": f"{n_chunks} chunks, {overlap} frame(s) of overlap each",
         "timestamps_repaired": str(first.times_repaired),
     }
