@@ -19,8 +19,9 @@ from glutemed.pose.base import FramePose, PoseEstimator
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv"})
 LONG_CLIP_S = 20.0
-"""Our own default: a clip longer than this is posed in chunks over every core when no worker count is given
-(:mod:`glutemed.pose.chunked`); starting the worker processes costs more than a shorter clip wins back."""
+"""Our own default: a tracking-mode clip longer than this is posed in chunks over every core when no worker count
+is given (:mod:`glutemed.pose.chunked`); a shorter clip gains little, and every split leaves the track a little
+different from one unbroken run's."""
 
 __all__ = ["LONG_CLIP_S", "VIDEO_SUFFIXES", "FramePose", "PoseEstimator", "is_video"]
 

@@ -115,9 +115,10 @@ def video_to_keypoints(
     """Pose keypoints of every frame of the video at ``path``; errors are InputFileError naming the file.
 
     ``pose_mode`` ("static" or "tracking") picks the bundled backend's mode when no ``estimator`` is given.
-    ``workers`` > 1 runs the bundled backend on chunks of the clip side by side, in that many threads
-    (``chunk_pool="processes"``: processes; :mod:`glutemed.pose.chunked`); None lets the clip's length decide (all cores beyond
-    :data:`~glutemed.pose.LONG_CLIP_S`), 0 means every core. The keypoint cache does not depend on it.
+    ``workers`` > 1 runs the bundled backend on chunks of the clip side by side, in that many threads (or
+    processes, with ``chunk_pool="processes"``; :mod:`glutemed.pose.chunked`); None lets the clip's length
+    decide (all cores beyond :data:`~glutemed.pose.LONG_CLIP_S`), 0 means every core. The keypoint cache does
+    not depend on it.
     ``scan_people=False`` skips the people scan (the pose model then follows whomever it finds, as MediaPipe
     alone does); ``people_detector`` replaces the bundled MediaPipe person detector.
     """
