@@ -407,8 +407,7 @@ def run_chunks(
 
     try:
         futures: dict[Future[ChunkResult], ChunkTask] = {
-            (runner.submit(pose_chunk, t, report) if report else runner.submit(pose_chunk, t)): t
-            for t in tasks
+            runner.submit(pose_chunk, t, report): t for t in tasks
         }
         pending = set(futures)
         results: list[ChunkResult] = []
