@@ -117,8 +117,8 @@ def main() -> int:
     print(f"target: >= {target}x (end to end): {'met' if cold_ratio >= target else 'MISSED'}")
     print(
         f"per-recording cost inside a worker (warm): {1000 * sum(on_workers) / n:.0f} ms, against "
-        f"{1000 * sum(o.seconds for o in outcomes) / n:.0f} ms sequential (dearer inside a worker: the "
-        f"{WORKERS} workers did not each get a whole core, other work on the machine caps the ratio)"
+        f"{1000 * sum(o.seconds for o in outcomes) / n:.0f} ms sequential (a worker costing more than "
+        "a recording alone means the workers shared cores: other work, or pose threads; see docs/batch.md)"
     )
     for label, summary in (("end to end", cold), ("warm", warm)):
         peaks = ", ".join(f"{mb:.0f} MB" for mb in summary.worker_peak_rss_mb.values())
