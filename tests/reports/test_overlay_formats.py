@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import pytest
+from tests.reports.video_facts import video_facts
 
 from glutemed.config import load_config
 from glutemed.knowledge.loader import knowledge_base
@@ -24,25 +24,11 @@ def side() -> Recording:
     return replace(recording, path=VIDEO)
 
 
-def _fourcc(path: Path) -> tuple[str, int, tuple[int, int]]:
-    cap = cv2.VideoCapture(str(path))
-    try:
-        assert cap.isOpened()
-        code = int(cap.get(cv2.CAP_PROP_FOURCC))
-        size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        frames = 0
-        while cap.read()[0]:
-            frames += 1
-    finally:
-        cap.release()
-    return "".join(chr((code >> 8 * i) & 0xFF) for i in range(4)), frames, size
-
-
 def test_a_webm_overlay_is_vp8_in_webm(side: Recording, tmp_path: Path) -> None:
     out = write_overlay_video(VIDEO, side, tmp_path / "overlay.webm", max_frames=12)
     assert out.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML: a Matroska/WebM container
     assert b"webm" in out.read_bytes()[:64]  # its DocType
-    codec, frames, size = _fourcc(out)
+    codec, frames, size = video_facts(out)
     assert codec.upper() == "VP80"
     assert frames == 12
     assert size == (720, 1280)

@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from tests.reports.video_facts import video_facts
 
 from glutemed.config import load_config
 from glutemed.core.faults import Verdict
@@ -65,15 +66,7 @@ def test_overlay_has_the_input_frames_and_size(side: Recording, tmp_path: Path) 
     out = write_overlay_video(
         VIDEO, side, tmp_path / "overlay.mp4", max_frames=90, progress=lambda d, t: calls.append((d, t))
     )
-    cap = cv2.VideoCapture(str(out))
-    try:
-        assert cap.isOpened()
-        size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        frames = 0
-        while cap.read()[0]:
-            frames += 1
-    finally:
-        cap.release()
+    _, frames, size = video_facts(out)
     assert size == (WIDTH_PX, HEIGHT_PX)
     assert frames == 90
     assert calls[-1] == (90, 90)
